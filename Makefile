@@ -1,0 +1,51 @@
+# Two commands do all the set-up on a fresh Debian/Ubuntu machine with Python 3.11:
+#   make run   — virtualenv in .venv/, install, migrate the SQLite database, serve http://127.0.0.1:8000
+#   make test  — install the test tools (and Debian's chromium when missing), run every test
+# Both are idempotent: the stamps below skip installs that are already up to date.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench train evaluate serve
+
+run: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.test-installed /usr/bin/chromium
+	$(BIN)/python -m pytest
+
+# Production-style serving (see README): static files collected once, then gunicorn with threads.
+serve: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn emojify_site.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/model_speed.py
+	$(BIN)/python bench/rendering_speed.py
+	$(BIN)/python bench/emotion_api_speed.py
+	$(BIN)/python bench/emojify_speed.py
+
+train: $(VENV)/.runtime-installed
+	$(BIN)/python -m ml.train
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install --disable-pip-version-check -q --upgrade pip
+	touch $@
+
+$(VENV)/.runtime-installed: requirements.txt $(VENV)/.created
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.runtime-installed
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-test.txt
+	touch $@
+
+/usr/bin/chromium:
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import unicodedata
+
+from django import forms
+
+from .models import ATTRIBUTES, SavedAvatar
+from .presets import GENDERS, preset
+from .rendering import DEFAULT_PNG_SIZE, PNG_SIZES
+
+
+class GenderForm(forms.Form):
+    """Step 1: gender picks the starting preset and which options come first."""
+
+    gender = forms.ChoiceField(choices=GENDERS, widget=forms.RadioSelect, initial="female")
+
+
+class LookForm(forms.ModelForm):
+    """The look alone (python-avatars argument names, enum member names), as used by live previews,
+    share links, downloads and the API. Fields left out take the values of the gender's preset."""
+
+    class Meta:
+        model = SavedAvatar
+        fields = ATTRIBUTES
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            given = {name: data.get(name) for name in data.keys()}
+            data = preset(given.get("gender")) | {name: value for name, value in given.items() if value is not None}
+        super().__init__(data, *args, **kwargs)
+
+    def clean_shirt_text(self):
+        # Printable characters only: control characters would make the SVG invalid XML. Markup is escaped
+        # by the XML serialiser when the text is written into the SVG.
+        text = self.cleaned_data["shirt_text"]
+        return "".join(char for char in text if unicodedata.category(char)[0] != "C").strip()
+
+    @property
+    def look(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in ATTRIBUTES}
+
+
+class AvatarForm(LookForm):
+    """Step 2 and editing: the look plus a name; gender stays changeable."""
+
+    class Meta:
+        model = SavedAvatar
+        fields = ("name", "gender") + ATTRIBUTES
+
+
+class RenderOptionsForm(forms.Form):
+    """Output format and PNG size for downloads."""
+
+    format = forms.ChoiceField(choices=[("png", "PNG"), ("svg", "SVG")], required=False)
+    size = forms.IntegerField(min_value=PNG_SIZES[0], max_value=PNG_SIZES[1], required=False,
+                              help_text=f"PNG width and height in pixels ({PNG_SIZES[0]}–{PNG_SIZES[1]})")
+
+    def clean_format(self):
+        return self.cleaned_data["format"] or "png"
+
+    def clean_size(self):
+        return self.cleaned_data["size"] or DEFAULT_PNG_SIZE

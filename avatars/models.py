@@ -1,0 +1,60 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from .presets import BASE_LOOK, GENDERS
+from .vocabulary import ATTRIBUTE_ENUMS, SHIRT_TEXT_MAX_LENGTH, choices
+
+ATTRIBUTES = tuple(ATTRIBUTE_ENUMS) + ("shirt_text",)
+
+
+def share_query(look: dict[str, str], gender: str | None = None) -> str:
+    """The query string that recreates a look (share links, previews)."""
+    given = {name: value for name, value in look.items() if value}
+    return urlencode(({"gender": gender} if gender else {}) | given)
+
+
+def attribute_field(name: str, verbose_name: str | None = None) -> models.CharField:
+    """A python-avatars argument stored as its enum member name."""
+    return models.CharField(verbose_name, max_length=32, choices=choices(name), default=BASE_LOOK[name])
+
+
+class SavedAvatar(models.Model):
+    """An avatar's look: python-avatars argument names as fields, enum member names as values."""
+
+    name = models.CharField(max_length=60)
+    gender = models.CharField(max_length=16, choices=GENDERS)
+    skin_color = attribute_field("skin_color")
+    top = attribute_field("top", "hair or hat")
+    hair_color = attribute_field("hair_color")
+    hat_color = attribute_field("hat_color")
+    facial_hair = attribute_field("facial_hair")
+    facial_hair_color = attribute_field("facial_hair_color")
+    accessory = attribute_field("accessory", "glasses and accessories")
+    clothing = attribute_field("clothing")
+    clothing_color = attribute_field("clothing_color")
+    shirt_graphic = attribute_field("shirt_graphic")
+    shirt_text = models.CharField("custom shirt text", max_length=SHIRT_TEXT_MAX_LENGTH, blank=True,
+                                  help_text="Printed on a graphic shirt when its graphic is 'Custom text'.")
+    nose = attribute_field("nose")
+    style = attribute_field("style", "background shape")
+    background_color = attribute_field("background_color")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("generate", args=[self.pk])
+
+    @property
+    def look(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in ATTRIBUTES}
+
+    @property
+    def share_query(self) -> str:
+        return share_query(self.look, self.gender)

@@ -1,0 +1,122 @@
+"""Render an avatar look + emotion to SVG (python-avatars), PNG (cairosvg) and WebP (Pillow).
+
+Deterministic: every python-avatars argument is passed explicitly (it randomises what is omitted), and
+element ids are made unique per rendered SVG with a prefix derived from the look and emotion, so the same
+input gives byte-identical output in every process while different avatars on one page never collide.
+Results are cached by look + emotion (+ size).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from functools import lru_cache
+from typing import Mapping
+
+import cairosvg
+import python_avatars as pa
+from PIL import Image
+
+from .expressions import EXPRESSIONS
+from .vocabulary import ATTRIBUTE_ENUMS, member
+
+PNG_SIZES = (128, 1024)  # inclusive bounds
+DEFAULT_PNG_SIZE = 512
+SVG_SIDE = 280  # python-avatars draws on 264×280; we centre that on a square canvas
+
+_ID = re.compile(r'\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+
+
+def look_key(look: Mapping[str, str]) -> tuple:
+    """A hashable, order-independent cache key for a look."""
+    return tuple(sorted((name, str(value)) for name, value in look.items()))
+
+
+def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = False) -> pa.Avatar:
+    expression = EXPRESSIONS[emotion]
+    arguments = {name: member(name, look[name]) for name in ATTRIBUTE_ENUMS}
+    if transparent:
+        arguments["style"] = pa.AvatarStyle.TRANSPARENT
+    if arguments["top"] in pa.HatType:  # python-avatars tells hats from hair by enum class
+        arguments["top"] = pa.HatType[look["top"]]
+    return pa.Avatar(**arguments, eyes=expression.eyes, eyebrows=expression.eyebrows, mouth=expression.mouth,
+                     shirt_text=look.get("shirt_text") or " ", title=f"Avatar feeling {emotion}")
+
+
+def _scope_ids(svg: str, prefix: str) -> str:
+    """Prefix every id and reference; repair references python-avatars forgot to rename.
+
+    python-avatars renames each part's ids to `<part>_<id>` but only rewrites clip-path/filter/mask and
+    xlink:href, so e.g. the sunglasses' `fill="url(#linearGradient-2)"` points at nothing; such a
+    reference is matched to the one id that ends in `_<id>`.
+    """
+    ids = set(_ID.findall(svg))
+    by_suffix = {}
+    for identifier in ids:
+        by_suffix.setdefault(identifier.split("_", 1)[-1], []).append(identifier)
+
+    def resolve(reference: str) -> str:
+        if reference not in ids and len(by_suffix.get(reference, [])) == 1:
+            reference = by_suffix[reference][0]
+        return f"{prefix}{reference}"
+
+    svg = _REFERENCE.sub(lambda match: f"{match[1]}{resolve(match[2])}", svg)
+    # Some parts repeat an id inside one file (e.g. two "Squint" groups); later copies get a suffix so
+    # every id in the document is unique. References keep pointing at the first, as browsers resolve them.
+    seen: dict[str, int] = {}
+
+    def unique(match) -> str:
+        identifier = match[1]
+        seen[identifier] = seen.get(identifier, 0) + 1
+        suffix = f"-copy{seen[identifier]}" if seen[identifier] > 1 else ""
+        return f'id="{prefix}{identifier}{suffix}"'
+
+    return _ID.sub(unique, svg)
+
+
+def _square(svg: str) -> str:
+    margin = (SVG_SIDE - 264) // 2
+    return svg.replace('width="264px" height="280px" viewBox="0 0 264 280"',
+                       f'width="{SVG_SIDE}" height="{SVG_SIDE}" viewBox="{-margin} 0 {SVG_SIDE} {SVG_SIDE}"', 1)
+
+
+@lru_cache(maxsize=512)
+def _svg(key: tuple, emotion: str, transparent: bool) -> str:
+    look = dict(key)
+    svg = build_avatar(look, emotion, transparent=transparent).render()
+    prefix = "av" + hashlib.sha1(repr((key, emotion, transparent)).encode()).hexdigest()[:10] + "-"
+    return _square(_scope_ids(svg, prefix))
+
+
+def render_svg(look: Mapping[str, str], emotion: str, *, transparent: bool = False) -> str:
+    """Square SVG of the avatar wearing `emotion`'s expression."""
+    return _svg(look_key(look), emotion, transparent)
+
+
+@lru_cache(maxsize=256)
+def _png(key: tuple, emotion: str, size: int, transparent: bool) -> bytes:
+    return cairosvg.svg2png(bytestring=_svg(key, emotion, transparent).encode(), output_width=size,
+                            output_height=size)
+
+
+def render_png(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *,
+               transparent: bool = False) -> bytes:
+    if not PNG_SIZES[0] <= size <= PNG_SIZES[1]:
+        raise ValueError(f"PNG size must be {PNG_SIZES[0]}–{PNG_SIZES[1]}")
+    return _png(look_key(look), emotion, size, transparent)
+
+
+def render_rgba(look: Mapping[str, str], emotion: str, size: int, *, transparent: bool = True) -> Image.Image:
+    """Pillow RGBA image of any size ≥ 1 (for overlays on photos), via the cached PNG where possible."""
+    rendered = render_png(look, emotion, min(max(size, PNG_SIZES[0]), PNG_SIZES[1]), transparent=transparent)
+    image = Image.open(io.BytesIO(rendered)).convert("RGBA")
+    return image if image.width == size else image.resize((size, size), Image.LANCZOS)
+
+
+def render_webp(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *,
+                quality: int = 80) -> bytes:
+    """Transparent WebP (WhatsApp sticker format)."""
+    output = io.BytesIO()
+    render_rgba(look, emotion, size).save(output, "WEBP", quality=quality, method=6)
+    return output.getvalue()

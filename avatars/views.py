@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.views import View
+from django.views.generic import DeleteView, ListView, TemplateView, UpdateView
+from django.views.generic.edit import CreateView
+
+from ml.labels import EMOTIONS
+
+from .downloads import emoji_response, sticker_pack_response
+from .forms import AvatarForm, GenderForm, LookForm, RenderOptionsForm
+from .models import ATTRIBUTES, SavedAvatar, share_query
+from .presets import FIRST_FIELDS, preset
+from .rendering import render_svg
+
+
+class LookMixin:
+    """The look from a saved avatar (URL pk) or from the query string (share links, live preview)."""
+
+    def get_look(self) -> dict[str, str]:
+        if "pk" in self.kwargs:
+            return get_object_or_404(SavedAvatar, pk=self.kwargs["pk"]).look
+        form = LookForm(self.request.GET)
+        if not form.is_valid():
+            raise InvalidLook(form)
+        return form.look
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except InvalidLook as error:
+            return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
+
+
+class InvalidLook(Exception):
+    def __init__(self, form):
+        self.message = "invalid avatar: " + "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in form.errors.items())
+        super().__init__(self.message)
+
+
+class AvatarListView(ListView):
+    model = SavedAvatar
+    template_name = "avatars/list.html"
+    context_object_name = "avatars"
+
+
+class AvatarFormMixin:
+    model = SavedAvatar
+    form_class = AvatarForm
+    template_name = "avatars/form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        gender = form["gender"].value()
+        first = FIRST_FIELDS.get(gender, FIRST_FIELDS["female"])
+        context["first_fields"] = [form[name] for name in first]
+        context["more_fields"] = [form[name] for name in ATTRIBUTES if name not in first]
+        context["show_all"] = self.request.GET.get("all") == "1"
+        context["emotions"] = EMOTIONS
+        return context
+
+
+class AvatarCreateView(AvatarFormMixin, CreateView):
+    """Two steps: /avatars/new/ asks for gender; /avatars/new/?gender=… shows every attribute."""
+
+    def get(self, request, *args, **kwargs):
+        gender_form = GenderForm(request.GET or None)
+        if not gender_form.is_valid():
+            return TemplateResponse(request, "avatars/gender.html", {"form": gender_form},
+                                    status=400 if "gender" in request.GET else 200)
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        gender = self.request.GET.get("gender")
+        # Share links carry a look in the query string: start from it instead of the preset.
+        shared = {name: self.request.GET[name] for name in ATTRIBUTES if name in self.request.GET}
+        return preset(gender) | shared | {"gender": gender, "name": "My avatar"}
+
+
+class AvatarUpdateView(AvatarFormMixin, UpdateView):
+    pass
+
+
+class AvatarDuplicateView(View):
+    def post(self, request, pk):
+        avatar = get_object_or_404(SavedAvatar, pk=pk)
+        avatar.pk = None
+        avatar.name = f"{avatar.name} (copy)"[:60]
+        avatar.save()
+        return redirect("avatars:edit", pk=avatar.pk)
+
+
+class AvatarDeleteView(DeleteView):
+    model = SavedAvatar
+    template_name = "avatars/confirm_delete.html"
+    success_url = reverse_lazy("avatars:list")
+
+
+class PreviewView(LookMixin, View):
+    """Inline SVG of a look with one expression: the live preview while editing (?emotion=…)."""
+
+    def get(self, request, *args, **kwargs):
+        emotion = request.GET.get("emotion", "neutral")
+        if emotion not in EMOTIONS:
+            return HttpResponseBadRequest(f"unknown emotion {emotion!r}; one of {', '.join(EMOTIONS)}",
+                                          content_type="text/plain; charset=utf-8")
+        response = HttpResponse(render_svg(self.get_look(), emotion), content_type="image/svg+xml")
+        response["Cache-Control"] = "public, max-age=86400"  # the URL is the whole input
+        return response
+
+
+class GalleryView(LookMixin, TemplateView):
+    """One avatar with all seven expressions side by side, each downloadable."""
+
+    template_name = "avatars/gallery.html"
+
+    def get_context_data(self, **kwargs):
+        look = self.get_look()
+        avatar = get_object_or_404(SavedAvatar, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+        gender = avatar.gender if avatar else self.request.GET.get("gender", "nonbinary")
+        query = share_query(look, gender)
+        return super().get_context_data(
+            avatar=avatar, query=query,
+            share_url=self.request.build_absolute_uri(reverse("avatars:shared_gallery") + "?" + query),
+            expressions=[(emotion, render_svg(look, emotion)) for emotion in EMOTIONS], **kwargs)
+
+
+class EmojiDownloadView(LookMixin, View):
+    """GET …/emoji/<emotion>.<svg|png>[?size=…]: one expression as a file download."""
+
+    def get(self, request, *args, emotion: str, file_format: str, **kwargs):
+        if emotion not in EMOTIONS:
+            raise Http404(f"unknown emotion {emotion!r}")
+        options = RenderOptionsForm({"format": file_format, "size": request.GET.get("size")})
+        if not options.is_valid():
+            return HttpResponseBadRequest("; ".join(f"{field}: {' '.join(errors)}"
+                                                    for field, errors in options.errors.items()),
+                                          content_type="text/plain; charset=utf-8")
+        return emoji_response(self.get_look(), emotion, options.cleaned_data["format"],
+                              options.cleaned_data["size"])
+
+
+class StickerPackView(LookMixin, View):
+    """GET …/stickers.zip: all seven expressions as PNG + SVG, and a WhatsApp-ready WebP set."""
+
+    def get(self, request, *args, **kwargs):
+        return sticker_pack_response(self.get_look())

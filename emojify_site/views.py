@@ -1,0 +1,113 @@
+"""The pages and endpoints that join recognition (what face is this?) and avatars (draw it)."""
+from __future__ import annotations
+
+import json
+
+import cv2
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from avatars.downloads import emoji_response
+from avatars.models import SavedAvatar
+from ml.inference import DEFAULT_WEIGHTS
+from ml.labels import EMOTIONS
+from recognition.api import ImageAPIView, json_error
+from recognition.faces import read_faces
+
+from .compose import emojify_image
+from .forms import EmojifyRequestForm, EmojiRequestForm
+
+MODEL_CARD = DEFAULT_WEIGHTS.with_name("model_card.json")
+
+
+def model_figures() -> dict | None:
+    """The shipped model's measured accuracy, shown to users so they know how well it sees."""
+    try:
+        card = json.loads(MODEL_CARD.read_text())
+    except (OSError, ValueError):
+        return None
+    evaluation = card.get("evaluation", {})
+    return {"accuracy": evaluation.get("accuracy"), "usage": evaluation.get("usage"),
+            "count": evaluation.get("count"),
+            "recall": {emotion: scores["recall"] for emotion, scores in evaluation.get("per_class", {}).items()}}
+
+
+class HomeView(TemplateView):
+    template_name = "emojify_site/home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(avatars=SavedAvatar.objects.all()[:6], model=model_figures(), **kwargs)
+
+
+class GeneratePageView(DetailView):
+    """Live webcam emotion → Generate emoji → download, for one saved avatar."""
+
+    model = SavedAvatar
+    template_name = "emojify_site/generate.html"
+    context_object_name = "avatar"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(emotions=EMOTIONS, **kwargs)
+
+
+class EmojifyPageView(TemplateView):
+    template_name = "emojify_site/emojify.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(avatars=SavedAvatar.objects.all(), **kwargs)
+
+
+class CsrfTokenView(View):
+    """GET /api/csrf: a CSRF token (and cookie) for API clients that are not browsers on our pages."""
+
+    def get(self, request):
+        return JsonResponse({"csrfToken": get_token(request)})
+
+
+class EmojiAPIView(ImageAPIView):
+    """POST /api/emoji: read the emotion of the largest face, answer the avatar wearing it as a file."""
+
+    form_class = EmojiRequestForm
+
+    def form_valid(self, form):
+        faces = [face for face in read_faces(form.cleaned_data["image"]) if face.emotion is not None]
+        if not faces:
+            return json_error("no face found in the image: face the camera in good light, or try another photo",
+                              status=422)
+        face = faces[0]
+        response = emoji_response(form.cleaned_data["look"], face.emotion, form.cleaned_data["format"],
+                                  form.cleaned_data["size"])
+        response["X-Emotion"] = face.emotion
+        response["X-Confidence"] = f"{face.confidence:.4f}"
+        response["Access-Control-Expose-Headers"] = "X-Emotion, X-Confidence"
+        return response
+
+
+class EmojifyAPIView(ImageAPIView):
+    """POST /api/emojify: the picture with every face replaced by the avatar wearing that face's emotion."""
+
+    form_class = EmojifyRequestForm
+
+    def form_valid(self, form):
+        result = emojify_image(form.cleaned_data["image"], form.cleaned_data["look"])
+        file_format = form.cleaned_data["format"]
+        encoded, data = cv2.imencode(".png" if file_format == "png" else ".jpg", result.image,
+                                     [cv2.IMWRITE_JPEG_QUALITY, 90] if file_format == "jpeg" else [])
+        response = HttpResponse(data.tobytes(), content_type=f"image/{file_format}")
+        response["Content-Disposition"] = f'inline; filename="emojified.{"png" if file_format == "png" else "jpg"}"'
+        response["X-Faces"] = str(len(result.replaced))
+        response["X-Emotions"] = ",".join(result.emotions)
+        response["X-Faces-Too-Small"] = str(len(result.too_small))
+        return response
+
+
+def csrf_failure(request, reason=""):
+    """CSRF rejections: JSON for the API, a short page for people."""
+    message = "CSRF check failed: send the csrftoken cookie and its value in the X-CSRFToken header " \
+              "(GET /api/csrf gives both)"
+    if request.path.startswith("/api/"):
+        return json_error(message, status=403)
+    return render(request, "emojify_site/csrf_failure.html", {"message": message}, status=403)

@@ -1,0 +1,55 @@
+"""Load the shipped (or any) weights once and classify batches of preprocessed faces with the same
+test-time augmentation the accuracy figures were measured with."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .labels import EMOTIONS
+from .preprocess import FACE_SIZE
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "emotion_cnn.keras"
+
+
+class EmotionClassifier:
+    """Thread-safe: the compiled TF function may be called from many request threads at once."""
+
+    def __init__(self, weights: str | Path | None = None):
+        import keras  # imported here so that loading the dataset alone does not start TensorFlow
+
+        from . import model as model_module  # registers PerImageStandardization for deserialisation
+
+        self.weights = Path(weights or DEFAULT_WEIGHTS)
+        if not self.weights.is_file():
+            raise FileNotFoundError(f"model weights not found: {self.weights}")
+        self.model = keras.models.load_model(self.weights, compile=False)
+        self._predict = model_module.with_test_time_augmentation(self.model)
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Trace the TF function for the batch sizes a frame usually has, so no request pays for it."""
+        for count in (1, 2, 4):
+            self.predict(np.zeros((count, FACE_SIZE, FACE_SIZE, 1), np.float32))
+
+    def predict(self, faces: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        """(n, 48, 48, 1) float32 from preprocess_faces → (n, 7) probabilities in EMOTIONS order."""
+        if len(faces) == 0:
+            return np.zeros((0, len(EMOTIONS)), np.float32)
+        chunks = [self._predict(faces[start:start + batch_size]).numpy()
+                  for start in range(0, len(faces), batch_size)]
+        return np.concatenate(chunks)
+
+
+_shared: dict[Path, EmotionClassifier] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_classifier(weights: str | Path | None = None) -> EmotionClassifier:
+    """One classifier per weights file per process (loading and tracing cost about a second)."""
+    path = Path(weights or DEFAULT_WEIGHTS)
+    with _shared_lock:
+        if path not in _shared:
+            _shared[path] = EmotionClassifier(path)
+        return _shared[path]

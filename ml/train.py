@@ -1,0 +1,143 @@
+"""Train the five-conv emotion CNN on FER2013.
+
+    python -m ml.train [--data PATH] [--epochs 40] [--seed 0] [--output-dir ml/weights]
+
+Reads top to bottom: data → model → fit (best PublicTest checkpoint kept) → evaluate with the served
+test-time augmentation → weights, model card JSON and plots in the output directory.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fer2013" / "fer2013.csv.gz"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent / "weights"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="FER2013 CSV (.csv/.csv.gz) or image folders")
+    parser.add_argument("--train-usage", default="Training", help="rows to train on")
+    parser.add_argument("--val-usage", default="PublicTest", help="rows that pick the best checkpoint")
+    parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT))
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=2e-3, help="peak, after warm-up")
+    parser.add_argument("--warmup-epochs", type=int, default=2)
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    parser.add_argument("--dropout", type=float, default=0.4)
+    parser.add_argument("--widths", default="32,64,128,256,256", help="filters of the five conv layers")
+    parser.add_argument("--dense-units", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: all cores)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    from .dataset import DatasetError, file_sha256, load_dataset
+    from .evaluate import evaluate
+    from .inference import EmotionClassifier
+    from .labels import EMOTIONS
+    from .metrics import format_report
+    from .model import build_model, make_augmenter
+    from .plots import plot_confusion_matrix, plot_training_curves
+    from .preprocess import preprocess_faces
+
+    keras.utils.set_random_seed(args.seed)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    started = time.time()
+    output_dir = Path(args.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+    # --- data ---
+    try:
+        dataset = load_dataset(args.data)
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    train, val = dataset.subset(args.train_usage), dataset.subset(args.val_usage)
+    if not len(train) or not len(val):
+        print(f"error: {args.data}: need rows with Usage {args.train_usage!r} and {args.val_usage!r} "
+              f"(found {len(train)} and {len(val)})", file=sys.stderr)
+        return 2
+    print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
+    train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
+    train_ds = (tf.data.Dataset.from_tensor_slices((train_x, train.labels))
+                .shuffle(len(train_x), seed=args.seed, reshuffle_each_iteration=True)
+                .batch(args.batch_size)
+                .map(make_augmenter(seed=args.seed), num_parallel_calls=tf.data.AUTOTUNE)
+                .map(lambda x, y: (x, tf.one_hot(y, len(EMOTIONS))))
+                .prefetch(tf.data.AUTOTUNE))
+    val_ds = (tf.data.Dataset.from_tensor_slices((val_x, tf.one_hot(val.labels, len(EMOTIONS))))
+              .batch(512).prefetch(tf.data.AUTOTUNE))
+
+    # --- model ---
+    widths = tuple(int(width) for width in args.widths.split(","))
+    model = build_model(widths=widths, dense_units=args.dense_units, dropout=args.dropout,
+                        weight_decay=args.weight_decay)
+    steps_per_epoch = int(np.ceil(len(train_x) / args.batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=args.learning_rate / 20, warmup_target=args.learning_rate,
+        warmup_steps=args.warmup_epochs * steps_per_epoch,
+        decay_steps=max((args.epochs - args.warmup_epochs) * steps_per_epoch, 1))
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+                  metrics=["accuracy"])
+    model.summary(print_fn=lambda line, **_: print(line))
+
+    # --- fit: one progress line per epoch; the best PublicTest epoch is what we keep ---
+    weights_path = output_dir / "emotion_cnn.keras"
+    history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, verbose=2, callbacks=[
+        keras.callbacks.ModelCheckpoint(weights_path, monitor="val_accuracy", mode="max", save_best_only=True),
+    ]).history
+    best_epoch = int(np.argmax(history["val_accuracy"])) + 1
+    fit_seconds = time.time() - started
+    # Ship the best checkpoint without its optimizer state (a third of the size, and inference needs none).
+    keras.models.load_model(weights_path, compile=False).save(weights_path)
+
+    # --- evaluate the kept checkpoint exactly as the website serves it (mirror TTA) ---
+    report = evaluate(EmotionClassifier(weights_path), val)
+    print(format_report(report))
+    wall_seconds = time.time() - started
+
+    card = {
+        "name": "emojify emotion CNN",
+        "architecture": {"conv_layers": 5, "widths": list(widths), "dense_units": args.dense_units,
+                         "parameters": int(model.count_params()), "input": "48x48x1 grayscale in [0,1]",
+                         "test_time_augmentation": "mean softmax of face and its mirror image",
+                         "layers": [layer.name for layer in model.layers]},
+        "labels": list(EMOTIONS),
+        "data": {"file": str(args.data), "sha256": file_sha256(args.data) if Path(args.data).is_file() else None,
+                 "train_rows": len(train), "val_rows": len(val),
+                 "train_usage": args.train_usage, "val_usage": args.val_usage},
+        "training": {key: value for key, value in vars(args).items() if key not in ("data", "output_dir")}
+                    | {"best_epoch": best_epoch, "fit_seconds": round(fit_seconds, 1),
+                       "wall_seconds": round(wall_seconds, 1)},
+        "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},
+        "evaluation": {"usage": args.val_usage, **report},
+    }
+    (output_dir / "model_card.json").write_text(json.dumps(card, indent=2))
+    plot_training_curves(history, output_dir / "training_curves.png")
+    plot_confusion_matrix(report["confusion_matrix"], output_dir / "confusion_matrix.png",
+                          f"{args.val_usage}: accuracy {report['accuracy']:.4f} (mirror TTA)")
+    print(f"wrote {weights_path}, model_card.json, training_curves.png, confusion_matrix.png to {output_dir}")
+    print(f"best epoch {best_epoch}/{args.epochs}, wall time {wall_seconds / 60:.1f} min")
+    print(f"accuracy={report['accuracy']:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

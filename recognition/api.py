@@ -1,0 +1,79 @@
+"""Base class for the JSON endpoints that take an image: every failure is a 4xx {"error": "…"}, never a 500."""
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.http import JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.views import View
+
+
+def json_error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+class ImageAPIView(View):
+    """POST only. Subclasses set `form_class` and implement `form_valid(form)`."""
+
+    http_method_names = ["post", "options"]
+    form_class = None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = json_error(f"method {request.method} not allowed: use POST", status=405)
+        response["Allow"] = "POST"
+        return response
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return json_error("invalid Content-Length header")
+            # Refused before the body is read, so an oversized upload never reaches memory or disk.
+            if length > settings.MAX_REQUEST_BYTES:
+                return json_error(f"request body is larger than {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB",
+                                  status=413)
+            if length == 0:
+                return json_error("empty request body: send the image as multipart field 'image'")
+        return super().dispatch(request, *args, **kwargs)
+
+    def request_data(self):
+        """Form fields from multipart/urlencoded POST or a JSON object body."""
+        if self.request.content_type == "application/json":
+            try:
+                payload = json.loads(self.request.body)
+            except (ValueError, UnicodeDecodeError):
+                raise BadRequest("the JSON body is not valid JSON") from None
+            if not isinstance(payload, dict):
+                raise BadRequest("the JSON body must be an object")
+            data = QueryDict(mutable=True)
+            for key, value in payload.items():
+                data[key] = value if isinstance(value, str) else json.dumps(value)
+            return data, {}
+        return self.request.POST, self.request.FILES
+
+    def get_form_kwargs(self) -> dict:
+        return {}
+
+    def post(self, request, *args, **kwargs):
+        try:
+            data, files = self.request_data()
+        except (MultiPartParserError, RequestDataTooBig, SuspiciousOperation, BadRequest) as error:
+            return json_error(str(error) or "malformed request body")
+        form = self.form_class(data=data, files=files, **self.get_form_kwargs())
+        if not form.is_valid():
+            return self.form_invalid(form)
+        return self.form_valid(form)
+
+    def form_invalid(self, form) -> JsonResponse:
+        errors = form.errors.as_data()
+        too_large = any(error.code == "too_large" for field_errors in errors.values() for error in field_errors)
+        messages = [f"{field}: {error.messages[0]}" if field != "__all__" else error.messages[0]
+                    for field, field_errors in errors.items() for error in field_errors]
+        response = json_error("; ".join(messages), status=413 if too_large else 400)
+        return response
+
+    def form_valid(self, form):
+        raise NotImplementedError

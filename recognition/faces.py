@@ -1,0 +1,108 @@
+"""Find faces with OpenCV's Haar cascade and read each one's emotion with our CNN, all faces in one batch.
+
+Framing: on FER2013's own faces the Haar detector's box covers 98% of the 48×48 frame, centred
+(median over 2,513 detections; reproduce with ``python bench/fer_haar_framing.py``). So a face is cropped
+as a square centred on the detector's box, 1/0.98 of its size: the framing the model was trained on.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from django.conf import settings
+
+from ml.inference import shared_classifier
+from ml.labels import EMOTIONS
+from ml.preprocess import preprocess_faces, to_grayscale
+
+CASCADE_PATH = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+CROP_SCALE = 1 / 0.98
+CASCADE_WINDOW = 24  # px: the smallest face the cascade can see
+# Smallest face looked for, as a share of the image's shorter side. The image is shrunk so that such a
+# face just fills the cascade's window: detection time falls with the square of that scale, so a webcam
+# frame (face near the camera) is searched small, a group photo large.
+WEBCAM_MIN_FACE = 0.12
+PHOTO_MIN_FACE = 0.04
+MIN_CLASSIFY_PIXELS = 36  # px in the original image: smaller faces are found but too blurry to read
+
+_local = threading.local()
+
+
+def _cascade() -> cv2.CascadeClassifier:
+    # CascadeClassifier keeps per-call scratch buffers: one instance per thread.
+    if not hasattr(_local, "cascade"):
+        _local.cascade = cv2.CascadeClassifier(CASCADE_PATH)
+        if _local.cascade.empty():
+            raise RuntimeError(f"Haar cascade missing from the OpenCV wheel: {CASCADE_PATH}")
+    return _local.cascade
+
+
+def classifier():
+    """The process-wide classifier for the configured weights (loaded and warmed once)."""
+    return shared_classifier(settings.EMOJIFY_MODEL_PATH)
+
+
+@dataclass
+class FaceReading:
+    box: tuple[int, int, int, int]  # x, y, w, h in the input image
+    probabilities: np.ndarray | None  # None when the face is too small to read
+
+    @property
+    def emotion(self) -> str | None:
+        return None if self.probabilities is None else EMOTIONS[int(np.argmax(self.probabilities))]
+
+    @property
+    def confidence(self) -> float | None:
+        return None if self.probabilities is None else float(np.max(self.probabilities))
+
+    def as_json(self) -> dict:
+        return {
+            "box": [int(value) for value in self.box],
+            "emotion": self.emotion,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "probabilities": None if self.probabilities is None else {
+                emotion: round(float(p), 4) for emotion, p in zip(EMOTIONS, self.probabilities)},
+        }
+
+
+def detect_faces(gray: np.ndarray, min_face: float = WEBCAM_MIN_FACE) -> list[tuple[int, int, int, int]]:
+    """Face boxes (x, y, w, h) in `gray`'s coordinates, largest first."""
+    height, width = gray.shape
+    scale = min(1.0, CASCADE_WINDOW / max(min_face * min(height, width), 1))
+    small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    found = _cascade().detectMultiScale(small, scaleFactor=1.1, minNeighbors=5,
+                                        minSize=(CASCADE_WINDOW, CASCADE_WINDOW))
+    boxes = [tuple(int(round(value / scale)) for value in box) for box in found]
+    return sorted(boxes, key=lambda box: box[2] * box[3], reverse=True)
+
+
+def crop_face(gray: np.ndarray, box) -> np.ndarray:
+    """The square around a detector box with FER2013's framing; edges beyond the image are replicated."""
+    x, y, w, h = box
+    side = max(w, h) * CROP_SCALE
+    left, top = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
+    side = int(round(side))
+    height, width = gray.shape
+    pad = max(0, -left, -top, left + side - width, top + side - height)
+    if pad:
+        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        left, top = left + pad, top + pad
+    return gray[top:top + side, left:left + side]
+
+
+def read_faces(image: np.ndarray, *, min_face: float = WEBCAM_MIN_FACE) -> list[FaceReading]:
+    """Every face in a BGR or grayscale image with its emotion probabilities, largest face first."""
+    gray = to_grayscale(image)
+    boxes = detect_faces(gray, min_face=min_face)
+    readable = [box for box in boxes if min(box[2], box[3]) >= MIN_CLASSIFY_PIXELS]
+    probabilities = classifier().predict(preprocess_faces([crop_face(gray, box) for box in readable]))
+    by_box = dict(zip(readable, probabilities))
+    return [FaceReading(box, by_box.get(box)) for box in boxes]
+
+
+def warm_up() -> None:
+    """Load the model and run detection once, so the first real request is as fast as the rest."""
+    read_faces(np.full((240, 320, 3), 128, np.uint8))

@@ -1,0 +1,49 @@
+"""The `image` field every image-taking endpoint shares: an uploaded file or a data: URL, decoded in memory."""
+from __future__ import annotations
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from .images import ImageInputError, bytes_from_data_url, check_size, decode_image
+
+
+class FileOrTextInput(forms.FileInput):
+    """Reads the multipart file of that name, else the plain form/JSON value (a data: URL from a canvas)."""
+
+    def value_from_datadict(self, data, files, name):
+        return files.get(name) or data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in files and name not in data
+
+
+class ImageField(forms.Field):
+    """Cleans to a BGR uint8 NumPy array. Errors carry code 'too_large' (→ 413) or 'invalid' (→ 400)."""
+
+    widget = FileOrTextInput
+    default_error_messages = {"required": "no image: send a multipart file or a data: URL in the field 'image'"}
+
+    def clean(self, value):
+        # Field.clean's emptiness checks compare the value with `in`, which a NumPy array cannot answer.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return None
+        return self.to_python(value)
+
+    def to_python(self, value):
+        try:
+            if isinstance(value, UploadedFile):
+                check_size(value.size)
+                data = value.read()
+            elif isinstance(value, str):
+                data = bytes_from_data_url(value)
+            else:
+                raise ImageInputError("'image' must be an uploaded file or a data: URL string")
+            return decode_image(data)
+        except ImageInputError as error:
+            raise forms.ValidationError(str(error), code="too_large" if error.status == 413 else "invalid")
+
+
+class ImageForm(forms.Form):
+    image = ImageField()

@@ -1,0 +1,51 @@
+// Emojify page: posts the photo to /api/emojify and shows the result with what was found.
+// Without JavaScript the form still posts there and the browser shows the picture.
+(function () {
+  "use strict";
+  const form = document.getElementById("emojify-form");
+  const status = document.getElementById("emojify-status");
+  const figure = document.getElementById("emojify-result");
+  const image = document.getElementById("emojify-result-image");
+  const caption = document.getElementById("emojify-caption");
+  const download = document.getElementById("emojify-download");
+  const button = document.getElementById("emojify-button");
+  let url = null;
+
+  function say(message, warn) {
+    status.hidden = false;
+    status.textContent = message;
+    status.classList.toggle("warn", Boolean(warn));
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    say("Finding faces…");
+    try {
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value } });
+      if (!response.ok) {
+        const data = await response.json().catch(() => ({}));
+        say(data.error || `The server answered ${response.status}.`, true);
+        return;
+      }
+      const faces = Number(response.headers.get("X-Faces"));
+      const emotions = response.headers.get("X-Emotions");
+      const tooSmall = Number(response.headers.get("X-Faces-Too-Small") || 0);
+      if (url) URL.revokeObjectURL(url);
+      url = URL.createObjectURL(await response.blob());
+      image.src = url;
+      download.href = url;
+      download.download = "emojified." + (form.format.value === "jpeg" ? "jpg" : "png");
+      caption.textContent = faces ? `${faces} face${faces > 1 ? "s" : ""}: ${emotions.split(",").join(", ")}.` : "No face found.";
+      if (tooSmall) caption.textContent += ` ${tooSmall} face${tooSmall > 1 ? "s were" : " was"} too small to read and left as is.`;
+      figure.hidden = false;
+      say(faces ? "Done." : "No face found: the photo is unchanged.", !faces);
+    } catch (error) {
+      say("Could not reach the server. Try again.", true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

@@ -1,0 +1,223 @@
+"""Avatar forms, saved avatars, the expression table, rendering and downloads."""
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from xml.etree import ElementTree
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from avatars.expressions import EXPRESSIONS
+from avatars.forms import AvatarForm, LookForm
+from avatars.models import ATTRIBUTES, SavedAvatar
+from avatars.presets import preset
+from avatars.rendering import render_png, render_svg, render_webp
+from avatars.vocabulary import ATTRIBUTE_ENUMS
+from ml.labels import EMOTIONS
+
+LOOK = preset("male") | {"accessory": "SUNGLASSES", "facial_hair": "BEARD_LIGHT"}
+
+
+# --- forms -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field", list(ATTRIBUTE_ENUMS))
+def test_each_invalid_value_is_a_form_error(field):
+    form = AvatarForm(preset("female") | {"name": "Ann", "gender": "female", field: "NOT_A_MEMBER"})
+    assert not form.is_valid()
+    assert list(form.errors) == [field]
+
+
+def test_invalid_gender_and_overlong_shirt_text_are_form_errors():
+    form = AvatarForm(preset("female") | {"name": "Ann", "gender": "robot", "shirt_text": "x" * 40})
+    assert not form.is_valid()
+    assert set(form.errors) == {"gender", "shirt_text"}
+
+
+def test_fields_are_python_avatars_argument_names_with_enum_member_values():
+    import python_avatars
+
+    form = LookForm({"top": "WINTER_HAT_1", "hair_color": "AUBURN"})
+    assert form.is_valid(), form.errors
+    assert set(form.look) == set(ATTRIBUTES)
+    avatar_arguments = set(python_avatars.Avatar.__init__.__code__.co_varnames)
+    assert set(ATTRIBUTES) <= avatar_arguments
+    assert form.look["top"] == "WINTER_HAT_1"
+    assert "<svg" in render_svg(form.look, "happy")  # a hat renders, not only hair
+
+
+def test_gender_picks_preset_and_first_fields_but_hides_nothing(client):
+    step_one = client.get(reverse("avatars:create"))
+    assert step_one.status_code == 200 and b'name="gender"' in step_one.content
+    for gender in ("male", "female"):
+        page = client.get(reverse("avatars:create"), {"gender": gender})
+        assert page.status_code == 200
+        html = page.content.decode()
+        for field in ATTRIBUTES:  # every option reachable for every gender
+            assert f'name="{field}"' in html
+        first, more = html.split('id="more-options"')
+        assert ('name="facial_hair"' in first) == (gender == "male")
+        selected_top = re.search(r'<option value="(\w+)" selected>', html.split('name="top"')[1]).group(1)
+        assert selected_top == preset(gender)["top"]
+    all_options = client.get(reverse("avatars:create"), {"gender": "female", "all": "1"}).content.decode()
+    assert '<details id="more-options" open>' in all_options
+    assert client.get(reverse("avatars:create"), {"gender": "dragon"}).status_code == 400
+
+
+# --- saved avatars ---------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_create_list_edit_duplicate_delete(client):
+    data = preset("female") | {"name": "Ada", "gender": "female", "top": "BOB", "shirt_text": "hi"}
+    created = client.post(reverse("avatars:create") + "?gender=female", data)
+    avatar = SavedAvatar.objects.get()
+    assert created.status_code == 302 and created["Location"] == reverse("generate", args=[avatar.pk])
+    assert avatar.top == "BOB" and avatar.look["top"] == "BOB"
+    assert b"Ada" in client.get(reverse("avatars:list")).content
+
+    bad = client.post(reverse("avatars:edit", args=[avatar.pk]), data | {"skin_color": "GREEN"})
+    assert bad.status_code == 200 and b"Select a valid choice" in bad.content
+    avatar.refresh_from_db()
+    assert avatar.skin_color == preset("female")["skin_color"]  # nothing half-written
+
+    client.post(reverse("avatars:edit", args=[avatar.pk]), data | {"skin_color": "DARK_BROWN"})
+    avatar.refresh_from_db()
+    assert avatar.skin_color == "DARK_BROWN"
+
+    client.post(reverse("avatars:duplicate", args=[avatar.pk]))
+    copy = SavedAvatar.objects.exclude(pk=avatar.pk).get()
+    assert copy.look == avatar.look and copy.name == "Ada (copy)"
+
+    client.post(reverse("avatars:delete", args=[copy.pk]))
+    assert list(SavedAvatar.objects.values_list("pk", flat=True)) == [avatar.pk]
+    assert client.get(reverse("avatars:edit", args=[copy.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_admin_lists_saved_avatars(admin_client):
+    SavedAvatar.objects.create(name="Admin view", gender="male", **preset("male"))
+    assert b"Admin view" in admin_client.get("/admin/avatars/savedavatar/").content
+
+
+# --- the expression table and rendering ------------------------------------------------------------------
+
+def test_table_covers_the_seven_emotions_with_distinct_faces():
+    assert tuple(EXPRESSIONS) == EMOTIONS
+    assert len(set(EXPRESSIONS.values())) == 7
+    svgs = {render_svg(LOOK, emotion) for emotion in EMOTIONS}
+    assert len(svgs) == 7
+
+
+def test_svg_is_valid_square_xml_and_title_kept():
+    svg = render_svg(LOOK, "sad")
+    root = ElementTree.fromstring(svg)
+    assert root.get("width") == root.get("height")
+    assert "feeling sad" in svg
+
+
+def test_svg_is_byte_identical_across_processes():
+    code = ("import sys, hashlib; sys.path.insert(0, '.'); from avatars.rendering import render_svg; "
+            f"print(hashlib.sha256(render_svg({LOOK!r}, 'surprise').encode()).hexdigest())")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)}
+    import hashlib
+
+    assert runs == {hashlib.sha256(render_svg(LOOK, "surprise").encode()).hexdigest() + "\n"}
+
+
+def test_two_avatars_share_no_ids_and_every_reference_resolves():
+    first, second = render_svg(LOOK, "happy"), render_svg(preset("female"), "angry")
+    ids = [set(re.findall(r'\bid="([^"]+)"', svg)) for svg in (first, second)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    for svg, known in zip((first, second), ids):
+        references = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+        assert references <= known, references - known  # incl. the sunglasses lens gradient
+
+
+def test_shirt_text_is_escaped_not_markup():
+    look = LOOK | {"clothing": "GRAPHIC_SHIRT", "shirt_graphic": "CUSTOM_TEXT",
+                   "shirt_text": "</text><script>alert(1)</script>"[:12]}
+    form = LookForm(look | {"shirt_text": "</text><script>alert(1)</script>"})
+    assert not form.is_valid() and "shirt_text" in form.errors  # too long for the shirt
+    assert "shirt_text" in LookForm(look | {"shirt_text": "a\x00b"}).errors  # NUL: refused by Django
+    form = LookForm(look | {"shirt_text": "<script>\x07</"})
+    assert form.is_valid(), form.errors
+    assert form.look["shirt_text"] == "<script></"  # other control characters are dropped
+    svg = render_svg(form.look, "happy")
+    ElementTree.fromstring(svg)  # still well-formed
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+
+
+@pytest.mark.parametrize("size", [128, 512, 1024])
+def test_png_is_square_with_alpha(size):
+    image = Image.open(io.BytesIO(render_png(LOOK, "happy", size)))
+    assert image.format == "PNG" and image.size == (size, size) and image.mode == "RGBA"
+    assert image.getpixel((0, 0))[3] == 0  # outside the circle is transparent
+
+
+def test_png_size_bounds():
+    for size in (127, 1025):
+        with pytest.raises(ValueError):
+            render_png(LOOK, "happy", size)
+
+
+def test_webp_sticker_is_transparent():
+    image = Image.open(io.BytesIO(render_webp(LOOK, "fear")))
+    assert image.format == "WEBP" and image.size == (512, 512) and image.mode == "RGBA"
+    assert image.getpixel((5, 5))[3] == 0
+
+
+# --- downloads -------------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_download_headers_for_saved_and_shared_avatars(client):
+    avatar = SavedAvatar.objects.create(name="D", gender="male", **LOOK)
+    png = client.get(reverse("avatars:emoji", args=[avatar.pk, "sad", "png"]), {"size": 256})
+    assert png["Content-Type"] == "image/png"
+    assert png["Content-Disposition"] == 'attachment; filename="emoji-sad.png"'
+    assert Image.open(io.BytesIO(png.content)).size == (256, 256)
+    svg = client.get(reverse("avatars:shared_emoji", args=["fear", "svg"]) + "?" + avatar.share_query)
+    assert svg["Content-Type"] == "image/svg+xml"
+    assert svg["Content-Disposition"] == 'attachment; filename="emoji-fear.svg"'
+    assert svg.content.decode() == render_svg(LOOK, "fear")
+    assert client.get(reverse("avatars:emoji", args=[avatar.pk, "sad", "png"]), {"size": 5000}).status_code == 400
+    assert client.get(reverse("avatars:emoji", args=[avatar.pk, "sad", "gif"])).status_code == 400
+    assert client.get(reverse("avatars:emoji", args=[avatar.pk, "bored", "png"])).status_code == 404
+    assert client.get(reverse("avatars:shared_emoji", args=["sad", "png"]) + "?top=NOPE").status_code == 400
+
+
+@pytest.mark.django_db
+def test_sticker_pack_zip(client):
+    avatar = SavedAvatar.objects.create(name="Z", gender="female", **preset("female"))
+    response = client.get(reverse("avatars:stickers", args=[avatar.pk]))
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == 'attachment; filename="emoji-stickers.zip"'
+    pack = zipfile.ZipFile(io.BytesIO(response.content))
+    names = set(pack.namelist())
+    for emotion in EMOTIONS:
+        assert {f"png/emoji-{emotion}.png", f"svg/emoji-{emotion}.svg", f"whatsapp/emoji-{emotion}.webp"} <= names
+        png = Image.open(io.BytesIO(pack.read(f"png/emoji-{emotion}.png")))
+        assert png.size == (512, 512)
+        webp_bytes = pack.read(f"whatsapp/emoji-{emotion}.webp")
+        webp = Image.open(io.BytesIO(webp_bytes))
+        assert webp.size == (512, 512) and webp.mode == "RGBA" and len(webp_bytes) <= 100 * 1024
+        assert webp.getpixel((2, 2))[3] == 0
+    tray = Image.open(io.BytesIO(pack.read("whatsapp/tray.png")))
+    assert tray.size == (96, 96)
+    assert len(names) == 7 * 3 + 1
+
+
+@pytest.mark.django_db
+def test_gallery_and_preview_pages(client):
+    avatar = SavedAvatar.objects.create(name="G", gender="male", **LOOK)
+    gallery = client.get(reverse("avatars:gallery", args=[avatar.pk])).content.decode()
+    assert gallery.count("<svg") == 7
+    ids = re.findall(r'\bid="(av[0-9a-f]{10}-[^"]+)"', gallery)
+    assert len(ids) == len(set(ids))  # seven avatars on one page, no id collisions
+    shared = client.get(reverse("avatars:shared_gallery") + "?" + avatar.share_query)
+    assert shared.status_code == 200 and shared.content.decode().count("<svg") == 7
+    preview = client.get(reverse("avatars:preview"), {"top": "BUN", "emotion": "happy"})
+    assert preview["Content-Type"] == "image/svg+xml"
+    assert client.get(reverse("avatars:preview"), {"emotion": "bored"}).status_code == 400

@@ -1,0 +1,106 @@
+"""POST /api/emojify and `manage.py emojify` on pictures composed from a real face photo."""
+import io
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from django.conf import settings
+
+from avatars.models import SavedAvatar
+from avatars.presets import preset
+
+from . import images
+
+URL = "/api/emojify"
+PLACEMENTS = [((60, 80), 300), ((560, 200), 200), ((950, 330), 150)]  # (left, top), side, in a 1280×720 photo
+
+
+def group_photo() -> np.ndarray:
+    photo = np.full((720, 1280, 3), (120, 160, 90), np.uint8)
+    for (left, top), side in PLACEMENTS:
+        photo[top:top + side, left:left + side] = cv2.resize(images.astronaut_face_crop(), (side, side))
+    return photo
+
+
+def post(client, picture: np.ndarray, **fields):
+    upload = io.BytesIO(images.encode(picture, ".png"))
+    upload.name = "photo.png"
+    return client.post(URL, {"image": upload, **fields})
+
+
+def decode(response) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
+
+
+@pytest.mark.django_db
+def test_three_faces_get_three_overlays_in_the_right_places(client):
+    photo = group_photo()
+    response = post(client, photo)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Faces"] == "3"
+    assert response["X-Emotions"].split(",") == ["happy"] * 3
+    result = decode(response)
+    assert result.shape == photo.shape
+    changed = np.any(result != photo, axis=2)
+    for (left, top), side in PLACEMENTS:
+        face = changed[top + side // 4:top + 3 * side // 4, left + side // 4:left + 3 * side // 4]
+        assert face.mean() > 0.8  # the face under the box is covered
+    # Far from every face the photo is untouched.
+    untouched = np.ones_like(changed)
+    for (left, top), side in PLACEMENTS:
+        pad = side // 2
+        untouched[max(top - pad, 0):top + side + pad, max(left - pad, 0):left + side + pad] = False
+    assert not changed[untouched].any()
+
+
+@pytest.mark.django_db
+def test_saved_avatar_and_jpeg_output(client):
+    avatar = SavedAvatar.objects.create(name="E", gender="female", **preset("female"))
+    default = decode(post(client, group_photo()))
+    response = post(client, group_photo(), avatar=avatar.pk, format="jpeg")
+    assert response["Content-Type"] == "image/jpeg" and response["X-Faces"] == "3"
+    assert decode(response).shape == (720, 1280, 3)
+    assert np.abs(decode(response).astype(int) - default.astype(int)).mean() > 1  # another avatar drawn
+
+
+@pytest.mark.django_db
+def test_no_face_comes_back_unchanged(client):
+    picture = images.noise(320, 240)
+    response = post(client, picture)
+    assert response.status_code == 200 and response["X-Faces"] == "0" and response["X-Emotions"] == ""
+    np.testing.assert_array_equal(decode(response), picture)
+
+
+@pytest.mark.django_db
+def test_too_small_faces_are_left_alone_and_reported(client):
+    photo = group_photo()
+    photo[10:90, 1100:1180] = cv2.resize(images.astronaut_face_crop(), (80, 80))  # a face box of ~34 px
+    response = post(client, photo)
+    assert response["X-Faces"] == "3" and response["X-Faces-Too-Small"] == "1"
+    np.testing.assert_array_equal(decode(response)[0:100, 1090:1190], photo[0:100, 1090:1190])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fields, status", [({"avatar": "999"}, 400), ({"format": "gif"}, 400),
+                                            ({"top": "NOPE"}, 400)])
+def test_bad_fields_are_4xx_json(client, fields, status):
+    response = post(client, images.noise(64, 64), **fields)
+    assert response.status_code == status and "error" in response.json()
+
+
+def test_command_processes_a_folder_and_fails_on_the_corrupt_file(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    cv2.imwrite(str(source / "group.jpg"), group_photo())
+    cv2.imwrite(str(source / "single.png"), images.webcam_frame())
+    (source / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole jpeg")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "manage.py", "emojify", str(source), "--out", str(out)],
+                         cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "broken.jpg" in run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "files=2 failed=1 faces=4 emotions: happy 4"
+    assert sorted(path.name for path in out.iterdir()) == ["group-emojified.png", "single-emojified.png"]
+    assert cv2.imread(str(out / "group-emojified.png")).shape == (720, 1280, 3)

@@ -1,0 +1,115 @@
+"""Both dataset layouts, every malformed-input case, and the one preprocessing function."""
+import gzip
+
+import cv2
+import numpy as np
+import pytest
+
+from ml.dataset import DatasetError, load_dataset
+from ml.labels import EMOTIONS
+from ml.preprocess import preprocess_face, preprocess_faces
+
+
+def pixels(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (48, 48), dtype=np.uint8)
+
+
+def csv_text(rows, header="emotion,pixels,Usage") -> str:
+    lines = [header] + [f"{label},{' '.join(map(str, face.ravel()))},{usage}" for label, face, usage in rows]
+    return "\n".join(lines) + "\n"
+
+
+ROWS = [(3, pixels(1), "Training"), (0, pixels(2), "Training"), (6, pixels(3), "PublicTest")]
+
+
+def test_csv_plain_and_gzip_give_the_same_rows(tmp_path):
+    plain = tmp_path / "faces.csv"
+    plain.write_text(csv_text(ROWS))
+    packed = tmp_path / "faces.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    for path in (plain, packed):
+        data = load_dataset(path)
+        assert data.labels.tolist() == [3, 0, 6]
+        assert data.usage.tolist() == ["Training", "Training", "PublicTest"]
+        np.testing.assert_array_equal(data.faces[1], ROWS[1][1])
+        assert len(data.subset("PublicTest")) == 1
+
+
+def test_csv_without_usage_column_reads_every_row(tmp_path):
+    path = tmp_path / "no_usage.csv"
+    path.write_text("emotion,pixels\n" + "\n".join(f"{label},{' '.join(map(str, face.ravel()))}"
+                                                    for label, face, _ in ROWS) + "\n")
+    data = load_dataset(path)
+    assert len(data) == 3 and set(data.usage) == {""}
+
+
+def test_image_folder_layout_with_and_without_split_folders(tmp_path):
+    for split in ("train", "test"):
+        for index, (label, face, _) in enumerate(ROWS):
+            folder = tmp_path / "split" / split / EMOTIONS[label]
+            folder.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(folder / f"{index}.png"), face)
+    flat = tmp_path / "split" / "train"
+    data = load_dataset(flat)
+    assert sorted(data.labels.tolist()) == [0, 3, 6]
+    both = load_dataset(tmp_path / "split")
+    assert len(both) == 6 and sorted(set(both.usage)) == ["test", "train"]
+
+
+def test_same_face_from_csv_and_from_png_preprocesses_identically(tmp_path):
+    face = pixels(7)
+    (tmp_path / "one.csv").write_text(csv_text([(4, face, "Training")]))
+    folder = tmp_path / "folder" / "sad"
+    folder.mkdir(parents=True)
+    cv2.imwrite(str(folder / "face.png"), face)
+    from_csv = preprocess_faces(load_dataset(tmp_path / "one.csv").faces)
+    from_png = preprocess_faces(load_dataset(tmp_path / "folder").faces)
+    assert from_csv.shape == (1, 48, 48, 1) and from_csv.dtype == np.float32
+    np.testing.assert_array_equal(from_csv, from_png)
+
+
+def test_preprocess_accepts_colour_and_any_size():
+    colour = np.dstack([pixels(1)] * 3)
+    np.testing.assert_array_equal(preprocess_face(colour), preprocess_face(pixels(1)))
+    big = cv2.resize(pixels(2), (200, 200), interpolation=cv2.INTER_NEAREST)
+    out = preprocess_face(big)
+    assert out.shape == (48, 48, 1) and 0.0 <= out.min() and out.max() <= 1.0
+
+
+ZEROS = " ".join(["0"] * 2304)
+
+
+@pytest.mark.parametrize("content, where, message", [
+    ("", "", "empty file"),
+    ("emotion,Usage\n3,Training\n", ":1", "missing column(s) pixels"),
+    ("emotion,pixels,Usage\n3,1 2 3,Training\n", ":2", "expected 2304 pixel values (48×48), found 3"),
+    (f"emotion,pixels,Usage\n3,{ZEROS},Training\n9,{ZEROS},Training\n", ":3", "unknown emotion label '9'"),
+    (f"emotion,pixels,Usage\nhappy,{ZEROS},Training\n", ":2", "unknown emotion label 'happy'"),
+    ("emotion,pixels,Usage\n3," + " ".join(["0"] * 2303 + ["256"]) + ",Training\n", ":2", "integers 0–255"),
+    ("emotion,pixels,Usage\n3," + " ".join(["0"] * 2303 + ["x"]) + ",Training\n", ":2", "integers 0–255"),
+    (f"emotion,pixels,Usage\n3,{ZEROS}\n", ":2", "expected 3 fields, found 2"),
+    ("emotion,pixels,Usage\n", "", "no data rows"),
+])
+def test_malformed_csv_names_file_and_line(tmp_path, content, where, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(DatasetError) as error:
+        load_dataset(path)
+    assert str(error.value).startswith(f"{path}{where}: ")
+    assert message in str(error.value)
+
+
+def test_malformed_inputs_outside_csv(tmp_path):
+    with pytest.raises(DatasetError, match="no such file"):
+        load_dataset(tmp_path / "missing.csv")
+    (tmp_path / "broken.csv.gz").write_bytes(b"\x1f\x8b" + b"not really gzip")
+    with pytest.raises(DatasetError, match="broken.csv.gz"):
+        load_dataset(tmp_path / "broken.csv.gz")
+    (tmp_path / "empty_root").mkdir()
+    with pytest.raises(DatasetError, match="no emotion folders"):
+        load_dataset(tmp_path / "empty_root")
+    folder = tmp_path / "images" / "happy"
+    folder.mkdir(parents=True)
+    (folder / "corrupt.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DatasetError, match="corrupt.jpg: not a readable image"):
+        load_dataset(tmp_path / "images")

@@ -1,0 +1,86 @@
+"""Training runs end to end on a tiny generated dataset; evaluation prints its contract line."""
+import json
+
+import numpy as np
+import pytest
+
+from ml import evaluate, train
+from ml.labels import EMOTIONS
+
+
+def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seven learnable classes: a bright bar at a class-specific angle on a noisy background."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    labels = np.arange(count) % len(EMOTIONS)
+    faces = rng.integers(40, 90, (count, 48, 48)).astype(np.uint8)
+    for face, label in zip(faces, labels):
+        angle = np.pi * label / len(EMOTIONS)
+        centre = np.array([24, 24]) + rng.integers(-3, 4, 2)
+        offset = (18 * np.array([np.cos(angle), np.sin(angle)])).astype(int)
+        cv2.line(face, tuple(map(int, centre - offset)), tuple(map(int, centre + offset)), 230, 4)
+    return faces, labels
+
+
+@pytest.fixture(scope="module")
+def tiny_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "tiny.csv"
+    faces, labels = synthetic_faces(420, seed=1)
+    usage = ["Training"] * 350 + ["PublicTest"] * 70
+    path.write_text("emotion,pixels,Usage\n" + "\n".join(
+        f"{label},{' '.join(map(str, face.ravel()))},{split}" for face, label, split in zip(faces, labels, usage)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_csv, tmp_path_factory):
+    output = tmp_path_factory.mktemp("run")
+    code = train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "6",
+                       "--batch-size", "32", "--warmup-epochs", "1", "--widths", "8,16,16,32,32",
+                       "--dense-units", "32", "--learning-rate", "3e-3"])
+    assert code == 0
+    return output
+
+
+def test_training_writes_weights_card_and_plots(trained, capsys):
+    for name in ("emotion_cnn.keras", "model_card.json", "training_curves.png", "confusion_matrix.png"):
+        assert (trained / name).stat().st_size > 0, name
+    card = json.loads((trained / "model_card.json").read_text())
+    assert card["architecture"]["conv_layers"] == 5
+    assert len(card["data"]["sha256"]) == 64
+    assert card["training"]["epochs"] == 6 and card["training"]["wall_seconds"] > 0
+    assert set(card["evaluation"]["per_class"]) == set(EMOTIONS)
+    assert np.array(card["evaluation"]["confusion_matrix"]).shape == (7, 7)
+    assert np.array(card["evaluation"]["confusion_matrix"]).sum() == 70
+
+
+def test_training_loss_goes_down(trained):
+    history = json.loads((trained / "model_card.json").read_text())["history"]
+    assert history["loss"][-1] < history["loss"][0]
+    assert max(history["val_accuracy"]) > 1 / len(EMOTIONS)  # better than chance on held-out rows
+
+
+def test_model_has_exactly_five_convolutions(trained):
+    import keras
+
+    import ml.model  # noqa: F401  (registers the custom layer)
+
+    model = keras.models.load_model(trained / "emotion_cnn.keras", compile=False)
+    assert sum(isinstance(layer, keras.layers.Conv2D) for layer in model.layers) == 5
+
+
+def test_evaluate_last_line_is_the_accuracy_contract(trained, tiny_csv, capsys):
+    assert evaluate.main([str(tiny_csv), "--weights", str(trained / "emotion_cnn.keras")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("accuracy=") and len(lines[-1]) == len("accuracy=0.0000")
+    assert "420 faces" in lines[0]  # no Usage filter: every row
+    accuracy = float(lines[-1].split("=")[1])
+    assert 0.0 <= accuracy <= 1.0
+
+
+def test_evaluate_bad_input_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("emotion,pixels\n3,1 2\n")
+    assert evaluate.main([str(bad)]) == 2
+    assert "bad.csv:2" in capsys.readouterr().err
