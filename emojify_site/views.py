@@ -30,9 +30,10 @@ def model_figures() -> dict | None:
     except (OSError, ValueError):
         return None
     evaluation = card.get("evaluation", {})
+    recall = {emotion: scores["recall"] for emotion, scores in evaluation.get("per_class", {}).items()}
+    ranked = sorted(recall, key=recall.get, reverse=True)
     return {"accuracy": evaluation.get("accuracy"), "usage": evaluation.get("usage"),
-            "count": evaluation.get("count"),
-            "recall": {emotion: scores["recall"] for emotion, scores in evaluation.get("per_class", {}).items()}}
+            "count": evaluation.get("count"), "recall": recall, "best": ranked[:2], "worst": ranked[-2:]}
 
 
 class HomeView(TemplateView):

@@ -33,9 +33,11 @@ def parse_args(argv=None):
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--dropout", type=float, default=0.4)
-    parser.add_argument("--widths", default="32,64,128,256,256", help="filters of the five conv layers")
+    parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
     parser.add_argument("--dense-units", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precision", choices=["mixed_bfloat16", "float32"], default="mixed_bfloat16",
+                        help="bfloat16 compute roughly doubles CPU training speed (oneDNN, AVX-512 BF16)")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: all cores)")
     return parser.parse_args(argv)
 
@@ -56,6 +58,7 @@ def main(argv=None) -> int:
     from .preprocess import preprocess_faces
 
     keras.utils.set_random_seed(args.seed)
+    keras.mixed_precision.set_global_policy(args.precision)
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     started = time.time()

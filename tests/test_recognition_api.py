@@ -162,3 +162,20 @@ def _project_files():
         dirs[:] = [name for name in dirs if name not in {".venv", ".git", "__pycache__", ".pytest_cache"}]
         found += [os.path.join(folder, name) for name in files]
     return found
+
+
+def test_concurrent_requests_from_many_threads():
+    """The shared model and per-thread cascades serve threaded servers (runserver, gunicorn --threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.test import Client
+
+    frames = [images.encode(images.webcam_frame()), images.encode(images.side_by_side())]
+
+    def one(index):
+        return post_image(Client(), frames[index % 2]).json()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(one, range(12)))
+    assert [len(result["faces"]) for result in results] == [1, 2] * 6
+    assert all(face["emotion"] == "happy" for result in results for face in result["faces"])

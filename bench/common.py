@@ -1,0 +1,30 @@
+"""Shared helpers for the benchmark scripts: Django set-up and median timing."""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emojify_site.settings")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def median_ms(function, repeat: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        function()
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)

@@ -1,0 +1,103 @@
+"""POST /api/emotion end to end through Django (decode + detect + classify + JSON) per 640×480 JPEG frame
+with one face (target p50 ≤ 15 ms), and the same frames through the `fer` package in the same run
+(target: ours ≥ 3× faster).
+
+    python bench/emotion_api_speed.py [--repeat 200] [--no-fer]
+
+`fer` (PyPI) is installed on first use into bench/.fer-packages only (pip --no-deps, with pandas, requests,
+tqdm and matplotlib), never into the project's environment; it brings its own bundled model and cascade.
+"""
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+
+from common import ROOT, setup_django
+
+FER_PACKAGES = ROOT / "bench" / ".fer-packages"
+
+
+def frames(count: int) -> list[bytes]:
+    from tests.images import encode, webcam_frame
+
+    base = webcam_frame()
+    rng = np.random.default_rng(0)
+    result = []
+    for _ in range(count):  # the face moves a little and the light changes, as in a live stream
+        dx, dy = rng.integers(-40, 41, 2)
+        moved = np.roll(base, (int(dy), int(dx)), axis=(0, 1))
+        lit = np.clip(moved.astype(np.int16) + int(rng.integers(-20, 21)), 0, 255).astype(np.uint8)
+        result.append(encode(lit, ".jpg"))
+    return result
+
+
+def time_each(function, items, repeat: int) -> list[float]:
+    timings = []
+    for index in range(repeat):
+        started = time.perf_counter()
+        function(items[index % len(items)])
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def ours(jpegs, repeat):
+    setup_django()
+    from django.test import Client
+
+    from recognition.faces import warm_up
+
+    warm_up()
+    client = Client()
+
+    def post(data):
+        upload = io.BytesIO(data)
+        upload.name = "frame.jpg"
+        response = client.post("/api/emotion", {"image": upload})
+        assert response.status_code == 200 and response.json()["primary"] == 0, response.content
+
+    time_each(post, jpegs, 10)
+    return time_each(post, jpegs, repeat)
+
+
+def fer(jpegs, repeat):
+    if not (FER_PACKAGES / "fer").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(FER_PACKAGES),
+                        "fer", "pandas", "requests", "tqdm"], check=True)
+    sys.path.append(str(FER_PACKAGES))
+    from fer import FER
+
+    detector = FER(mtcnn=False)
+
+    def detect(data):
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        assert detector.detect_emotions(image), "fer found no face"
+
+    time_each(detect, jpegs, 10)
+    return time_each(detect, jpegs, repeat)
+
+
+def report(name, timings):
+    p50, p90 = statistics.median(timings), float(np.percentile(timings, 90))
+    print(f"{name:<22} p50 {p50:7.2f} ms   p90 {p90:7.2f} ms   ({len(timings)} frames)")
+    return p50
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--no-fer", action="store_true", help="skip the fer comparison")
+    args = parser.parse_args()
+    jpegs = frames(20)
+    ours_p50 = report("ours, through Django", ours(jpegs, args.repeat))
+    if not args.no_fer:
+        fer_p50 = report("fer package", fer(jpegs, args.repeat))
+        print(f"speed-up: ours is {fer_p50 / ours_p50:.1f}x faster than fer (p50)")
+
+
+if __name__ == "__main__":
+    main()

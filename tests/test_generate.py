@@ -1,0 +1,84 @@
+"""POST /api/emoji (the generate view) and the pages around it, through Django's test client."""
+import io
+from xml.etree import ElementTree
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from avatars.models import SavedAvatar
+from avatars.presets import preset
+from avatars.rendering import render_png, render_svg
+
+from . import images
+
+URL = "/api/emoji"
+
+
+def upload(picture, name="frame.jpg"):
+    data = io.BytesIO(images.encode(picture, ".png" if name.endswith(".png") else ".jpg"))
+    data.name = name
+    return data
+
+
+@pytest.mark.django_db
+def test_saved_avatar_png_with_emotion_header(client):
+    avatar = SavedAvatar.objects.create(name="P", gender="female", **preset("female"))
+    response = client.post(URL, {"image": upload(images.webcam_frame()), "avatar": avatar.pk, "size": 300})
+    assert response.status_code == 200
+    assert response["X-Emotion"] == "happy" and 0 < float(response["X-Confidence"]) <= 1
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'attachment; filename="emoji-happy.png"'
+    assert response.content == render_png(avatar.look, "happy", 300)
+    assert Image.open(io.BytesIO(response.content)).size == (300, 300)
+
+
+@pytest.mark.django_db
+def test_attribute_fields_svg(client):
+    response = client.post(URL, {"image": upload(images.astronaut_bgr()), "format": "svg", "gender": "male",
+                                 "top": "HIJAB", "hat_color": "RED"})
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert response["Content-Disposition"] == 'attachment; filename="emoji-happy.svg"'
+    look = preset("male") | {"top": "HIJAB", "hat_color": "RED"}
+    assert response.content.decode() == render_svg(look, "happy")
+    ElementTree.fromstring(response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fields, status, message", [
+    ({"avatar": "12345"}, 400, "no saved avatar"),
+    ({"avatar": "abc"}, 400, "avatar"),
+    ({"format": "gif"}, 400, "format"),
+    ({"size": "64"}, 400, "size"),
+    ({"size": "big"}, 400, "size"),
+    ({"skin_color": "PURPLE"}, 400, "skin_color"),
+])
+def test_bad_fields(client, fields, status, message):
+    response = client.post(URL, {"image": upload(images.webcam_frame()), **fields})
+    assert response.status_code == status
+    assert message in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_no_face_is_a_clear_422(client):
+    response = client.post(URL, {"image": upload(images.noise())})
+    assert response.status_code == 422 and "no face found" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_missing_image_and_get(client):
+    assert client.post(URL, {"format": "png"}).status_code == 400
+    assert client.get(URL).status_code == 405
+
+
+@pytest.mark.django_db
+def test_pages_render(client):
+    avatar = SavedAvatar.objects.create(name="Pages", gender="male", **preset("male"))
+    home = client.get("/")
+    assert home.status_code == 200 and b"Pages" in home.content and b"How well it sees" in home.content
+    generate = client.get(reverse("generate", args=[avatar.pk]))
+    assert generate.status_code == 200 and b'id="camera"' in generate.content
+    assert b"csrfmiddlewaretoken" in generate.content
+    assert client.get(reverse("generate", args=[999])).status_code == 404
+    assert client.get(reverse("emojify_photo")).status_code == 200
+    assert client.get(reverse("avatars:list")).status_code == 200
