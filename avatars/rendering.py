@@ -118,5 +118,6 @@ def render_webp(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_S
                 quality: int = 80) -> bytes:
     """Transparent WebP (WhatsApp sticker format)."""
     output = io.BytesIO()
-    render_rgba(look, emotion, size).save(output, "WEBP", quality=quality, method=6)
+    # method 4: ~20 ms a sticker; method 6 takes seconds for files only ~4% smaller.
+    render_rgba(look, emotion, size).save(output, "WEBP", quality=quality, method=4)
     return output.getvalue()
