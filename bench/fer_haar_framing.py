@@ -6,7 +6,6 @@ Each 48×48 face is upscaled 4× and padded, the detector runs, and its box is e
 original frame. recognition.faces.CROP_SCALE is 1 / (median box width).
 """
 import argparse
-import itertools
 
 import cv2
 import numpy as np

@@ -95,7 +95,7 @@ class EmojifyAPIView(ImageAPIView):
     def form_valid(self, form):
         result = emojify_image(form.cleaned_data["image"], form.cleaned_data["look"])
         file_format = form.cleaned_data["format"]
-        encoded, data = cv2.imencode(".png" if file_format == "png" else ".jpg", result.image,
+        _, data = cv2.imencode(".png" if file_format == "png" else ".jpg", result.image,
                                      [cv2.IMWRITE_JPEG_QUALITY, 90] if file_format == "jpeg" else [])
         response = HttpResponse(data.tobytes(), content_type=f"image/{file_format}")
         response["Content-Disposition"] = f'inline; filename="emojified.{"png" if file_format == "png" else "jpg"}"'

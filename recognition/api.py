@@ -72,8 +72,7 @@ class ImageAPIView(View):
         too_large = any(error.code == "too_large" for field_errors in errors.values() for error in field_errors)
         messages = [f"{field}: {error.messages[0]}" if field != "__all__" else error.messages[0]
                     for field, field_errors in errors.items() for error in field_errors]
-        response = json_error("; ".join(messages), status=413 if too_large else 400)
-        return response
+        return json_error("; ".join(messages), status=413 if too_large else 400)
 
     def form_valid(self, form):
         raise NotImplementedError
