@@ -19,7 +19,8 @@ def setup_django() -> None:
     django.setup()
 
 
-def median_ms(function, repeat: int, warmup: int = 3) -> float:
+def timings_ms(function, repeat: int, warmup: int = 3) -> list[float]:
+    """Milliseconds of each of `repeat` calls of `function()`, after `warmup` untimed ones."""
     for _ in range(warmup):
         function()
     timings = []
@@ -27,4 +28,8 @@ def median_ms(function, repeat: int, warmup: int = 3) -> float:
         started = time.perf_counter()
         function()
         timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    return timings
+
+
+def median_ms(function, repeat: int, warmup: int = 3) -> float:
+    return statistics.median(timings_ms(function, repeat, warmup))

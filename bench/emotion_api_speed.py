@@ -9,15 +9,15 @@ tqdm and matplotlib), never into the project's environment; it brings its own bu
 """
 import argparse
 import io
+import itertools
 import statistics
 import subprocess
 import sys
-import time
 
 import cv2
 import numpy as np
 
-from common import ROOT, setup_django
+from common import ROOT, setup_django, timings_ms
 
 FER_PACKAGES = ROOT / "bench" / ".fer-packages"
 
@@ -36,15 +36,6 @@ def frames(count: int) -> list[bytes]:
     return result
 
 
-def time_each(function, items, repeat: int) -> list[float]:
-    timings = []
-    for index in range(repeat):
-        started = time.perf_counter()
-        function(items[index % len(items)])
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
-
-
 def ours(jpegs, repeat):
     setup_django()
     from django.test import Client
@@ -60,8 +51,8 @@ def ours(jpegs, repeat):
         response = client.post("/api/emotion", {"image": upload})
         assert response.status_code == 200 and response.json()["primary"] == 0, response.content
 
-    time_each(post, jpegs, 10)
-    return time_each(post, jpegs, repeat)
+    frames_in_turn = itertools.cycle(jpegs)
+    return timings_ms(lambda: post(next(frames_in_turn)), repeat, warmup=10)
 
 
 def fer(jpegs, repeat):
@@ -77,8 +68,8 @@ def fer(jpegs, repeat):
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         assert detector.detect_emotions(image), "fer found no face"
 
-    time_each(detect, jpegs, 10)
-    return time_each(detect, jpegs, repeat)
+    frames_in_turn = itertools.cycle(jpegs)
+    return timings_ms(lambda: detect(next(frames_in_turn)), repeat, warmup=10)
 
 
 def report(name, timings):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -20,13 +22,14 @@ from recognition.faces import read_faces
 from .compose import emojify_image
 from .forms import EmojifyRequestForm, EmojiRequestForm
 
-MODEL_CARD = DEFAULT_WEIGHTS.with_name("model_card.json")
 
 
 def model_figures() -> dict | None:
-    """The shipped model's measured accuracy, shown to users so they know how well it sees."""
+    """The served model's measured accuracy (its model card, written beside the weights by ml.train),
+    shown to users so they know how well it sees."""
+    card_path = Path(settings.EMOJIFY_MODEL_PATH or DEFAULT_WEIGHTS).with_name("model_card.json")
     try:
-        card = json.loads(MODEL_CARD.read_text())
+        card = json.loads(card_path.read_text())
     except (OSError, ValueError):
         return None
     evaluation = card.get("evaluation", {})
@@ -95,10 +98,11 @@ class EmojifyAPIView(ImageAPIView):
     def form_valid(self, form):
         result = emojify_image(form.cleaned_data["image"], form.cleaned_data["look"])
         file_format = form.cleaned_data["format"]
-        _, data = cv2.imencode(".png" if file_format == "png" else ".jpg", result.image,
-                                     [cv2.IMWRITE_JPEG_QUALITY, 90] if file_format == "jpeg" else [])
+        extension = "png" if file_format == "png" else "jpg"
+        _, data = cv2.imencode(f".{extension}", result.image,
+                               [cv2.IMWRITE_JPEG_QUALITY, 90] if file_format == "jpeg" else [])
         response = HttpResponse(data.tobytes(), content_type=f"image/{file_format}")
-        response["Content-Disposition"] = f'inline; filename="emojified.{"png" if file_format == "png" else "jpg"}"'
+        response["Content-Disposition"] = f'inline; filename="emojified.{extension}"'
         response["X-Faces"] = str(len(result.replaced))
         response["X-Emotions"] = ",".join(result.emotions)
         response["X-Faces-Too-Small"] = str(len(result.too_small))

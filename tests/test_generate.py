@@ -1,5 +1,6 @@
 """POST /api/emoji (the generate view) and the pages around it, through Django's test client."""
 import io
+import json
 from xml.etree import ElementTree
 
 import pytest
@@ -82,3 +83,13 @@ def test_pages_render(client):
     assert client.get(reverse("generate", args=[999])).status_code == 404
     assert client.get(reverse("emojify_photo")).status_code == 200
     assert client.get(reverse("avatars:list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_home_shows_the_card_of_the_configured_model(client, settings, tmp_path):
+    card = {"evaluation": {"accuracy": 0.4321, "usage": "MyTest", "count": 12,
+                           "per_class": {"happy": {"recall": 0.9}, "fear": {"recall": 0.1}}}}
+    (tmp_path / "model_card.json").write_text(json.dumps(card))
+    settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
+    page = client.get("/").content.decode()
+    assert "12 held-out" in page and "MyTest" in page and "<strong>43%</strong>" in page
