@@ -1,4 +1,4 @@
-"""Render an avatar look + emotion to SVG (python-avatars), PNG (cairosvg) and WebP (Pillow).
+"""Render an avatar look + emotion to SVG (python-avatars), PNG (cairosvg, see raster.py) and WebP (Pillow).
 
 Deterministic: every python-avatars argument is passed explicitly (it randomises what is omitted), and
 element ids are made unique per rendered SVG with a prefix derived from the look and emotion, so the same
@@ -13,10 +13,10 @@ import re
 from functools import lru_cache
 from typing import Mapping
 
-import cairosvg
 import python_avatars as pa
 from PIL import Image
 
+from . import raster
 from .expressions import EXPRESSIONS
 from .vocabulary import ATTRIBUTE_ENUMS, member
 
@@ -96,8 +96,7 @@ def render_svg(look: Mapping[str, str], emotion: str, *, transparent: bool = Fal
 
 @lru_cache(maxsize=256)
 def _png(key: tuple, emotion: str, size: int, transparent: bool) -> bytes:
-    return cairosvg.svg2png(bytestring=_svg(key, emotion, transparent).encode(), output_width=size,
-                            output_height=size)
+    return raster.png_bytes(_svg(key, emotion, transparent), size)
 
 
 def render_png(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *,

@@ -17,7 +17,7 @@ import sys
 import cv2
 import numpy as np
 
-from common import ROOT, setup_django, timings_ms
+from common import ROOT, median_ms, setup_django, timings_ms
 
 FER_PACKAGES = ROOT / "bench" / ".fer-packages"
 
@@ -55,6 +55,23 @@ def ours(jpegs, repeat):
     return timings_ms(lambda: post(next(frames_in_turn)), repeat, warmup=10)
 
 
+def stages(jpegs, repeat):
+    """Where our time goes, one stage at a time on the first frame (medians)."""
+    from ml.preprocess import preprocess_faces
+    from recognition import faces
+    from recognition.images import decode_image
+
+    gray = decode_image(jpegs[0], grayscale=True)
+    boxes = faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
+    crops = preprocess_faces([faces.crop_face(gray, box) for box in boxes])
+    return {
+        "decode (luma)": median_ms(lambda: decode_image(jpegs[0], grayscale=True), repeat),
+        "detect": median_ms(lambda: faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE),
+                            repeat),
+        "classify": median_ms(lambda: faces.classifier().predict(crops), repeat),
+    }
+
+
 def fer(jpegs, repeat):
     if not (FER_PACKAGES / "fer").exists():
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(FER_PACKAGES),
@@ -85,6 +102,7 @@ def main():
     args = parser.parse_args()
     jpegs = frames(20)
     ours_p50 = report("ours, through Django", ours(jpegs, args.repeat))
+    print("  of which: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in stages(jpegs, args.repeat).items()))
     if not args.no_fer:
         fer_p50 = report("fer package", fer(jpegs, args.repeat))
         print(f"speed-up: ours is {fer_p50 / ours_p50:.1f}x faster than fer (p50)")

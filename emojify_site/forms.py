@@ -4,7 +4,7 @@ from django import forms
 
 from avatars.forms import LookForm, RenderOptionsForm
 from avatars.models import SavedAvatar
-from recognition.forms import ImageForm
+from recognition.forms import ImageField, ImageForm
 
 
 class AvatarChoiceForm(forms.Form):
@@ -34,6 +34,7 @@ class EmojiRequestForm(ImageForm, RenderOptionsForm, AvatarChoiceForm):
 class EmojifyRequestForm(ImageForm, AvatarChoiceForm):
     """POST /api/emojify: a photo + optionally the avatar + output format (png|jpeg)."""
 
+    image = ImageField()  # in colour: the answer is the same picture with the faces covered
     format = forms.ChoiceField(choices=[("png", "PNG"), ("jpeg", "JPEG")], required=False)
 
     def clean_format(self):

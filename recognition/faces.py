@@ -28,6 +28,7 @@ PHOTO_MIN_FACE = 0.05
 # Webcam frames are searched coarse-to-fine: first for faces of at least this share (a person at the
 # screen, found in a quarter of the time), and only when none is there down to WEBCAM_MIN_FACE.
 WEBCAM_FIRST_PASS_FACE = 0.2
+SCALE_FACTOR = 1.1  # the cascade's step between window sizes
 MIN_CLASSIFY_PIXELS = 40  # px in the original image: smaller faces are found but too blurry to read
 
 _local = threading.local()
@@ -79,7 +80,7 @@ def detect_faces(gray: np.ndarray, min_face: float = WEBCAM_MIN_FACE,
     scale = min(1.0, CASCADE_WINDOW / max(min_face * min(height, width), 1))
     small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
                        interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    found = _cascade().detectMultiScale(small, scaleFactor=1.1, minNeighbors=5,
+    found = _cascade().detectMultiScale(small, scaleFactor=SCALE_FACTOR, minNeighbors=5,
                                         minSize=(CASCADE_WINDOW, CASCADE_WINDOW))
     boxes = [tuple(int(round(value / scale)) for value in box) for box in found]
     return sorted(boxes, key=lambda box: box[2] * box[3], reverse=True)

@@ -18,10 +18,17 @@ class FileOrTextInput(forms.FileInput):
 
 
 class ImageField(forms.Field):
-    """Cleans to a BGR uint8 NumPy array. Errors carry code 'too_large' (→ 413) or 'invalid' (→ 400)."""
+    """Cleans to a BGR (or, with `grayscale`, a 2-D luma) uint8 NumPy array.
+
+    Errors carry code 'too_large' (→ 413) or 'invalid' (→ 400).
+    """
 
     widget = FileOrTextInput
     default_error_messages = {"required": "no image: send a multipart file or a data: URL in the field 'image'"}
+
+    def __init__(self, *, grayscale: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.grayscale = grayscale
 
     def clean(self, value):
         # Field.clean's emptiness checks compare the value with `in`, which a NumPy array cannot answer.
@@ -40,10 +47,12 @@ class ImageField(forms.Field):
                 data = bytes_from_data_url(value)
             else:
                 raise ImageInputError("'image' must be an uploaded file or a data: URL string")
-            return decode_image(data)
+            return decode_image(data, grayscale=self.grayscale)
         except ImageInputError as error:
             raise forms.ValidationError(str(error), code="too_large" if error.status == 413 else "invalid")
 
 
 class ImageForm(forms.Form):
-    image = ImageField()
+    """An image to read faces in: grey is all the detector and the model look at."""
+
+    image = ImageField(grayscale=True)

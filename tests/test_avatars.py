@@ -157,6 +157,30 @@ def test_png_is_square_with_alpha(size):
     assert image.getpixel((0, 0))[3] == 0  # outside the circle is transparent
 
 
+@pytest.mark.parametrize("changes, emotion", [
+    ({"accessory": "WAYFARERS", "facial_hair": "BEARD_MEDIUM"}, "happy"),  # gradient lenses, beard mask
+    ({"top": "SHORT_DREADS_2", "style": "TRANSPARENT"}, "angry"),
+    ({"top": "HIJAB", "clothing": "GRAPHIC_SHIRT", "shirt_graphic": "SKULL"}, "surprise"),
+    ({"top": "WINTER_HAT_4", "accessory": "KURT", "clothing": "OVERALL"}, "fear"),
+])
+def test_fast_png_path_draws_what_cairosvg_draws(changes, emotion):
+    """Masks → clip paths and inlined <use> (raster.py) must not change the picture, only edge anti-aliasing."""
+    import cairosvg
+    import numpy as np
+
+    from avatars.raster import rasterisable
+
+    svg = render_svg(LOOK | changes, emotion)
+    simplified = rasterisable(svg).decode()
+    assert "<mask" not in simplified and "<use" not in simplified and "clip-path=" in simplified
+    reference = Image.open(io.BytesIO(cairosvg.svg2png(bytestring=svg.encode(), output_width=256,
+                                                       output_height=256))).convert("RGBA")
+    fast = Image.open(io.BytesIO(render_png(LOOK | changes, emotion, 256)))
+    difference = np.abs(np.asarray(reference, np.int16) - np.asarray(fast, np.int16)).max(axis=2)
+    assert (difference > 48).mean() < 0.015, "more than edge pixels differ"
+    assert np.median(difference) == 0
+
+
 def test_png_size_bounds():
     for size in (127, 1025):
         with pytest.raises(ValueError):

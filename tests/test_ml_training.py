@@ -38,7 +38,8 @@ def trained(tiny_csv, tmp_path_factory):
     output = tmp_path_factory.mktemp("run")
     code = train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "6",
                        "--batch-size", "32", "--warmup-epochs", "1", "--widths", "8,16,16,32,32",
-                       "--dense-units", "32", "--learning-rate", "3e-3"])
+                       "--dense-units", "32", "--learning-rate", "3e-3",
+                       "--ema-momentum", "0.9"])  # 66 steps: a short average, still the EMA code path
     assert code == 0
     return output
 
@@ -68,6 +69,22 @@ def test_model_has_exactly_five_convolutions(trained):
 
     model = keras.models.load_model(trained / "emotion_cnn.keras", compile=False)
     assert sum(isinstance(layer, keras.layers.Conv2D) for layer in model.layers) == 5
+
+
+def test_served_classifier_computes_what_the_keras_model_computes(trained):
+    """Serving folds the batch norms and freezes the graph; the probabilities must not change."""
+    import keras
+
+    from ml.inference import EmotionClassifier
+    from ml.preprocess import preprocess_faces
+
+    weights = trained / "emotion_cnn.keras"
+    faces = preprocess_faces(synthetic_faces(21, seed=3)[0])
+    model = keras.models.load_model(weights, compile=False)
+    expected = (model.predict(faces, verbose=0) + model.predict(faces[:, :, ::-1], verbose=0)) / 2  # + mirror
+    served = EmotionClassifier(weights).predict(faces)
+    assert served.shape == (21, len(EMOTIONS))
+    np.testing.assert_allclose(served, expected, atol=0.02)  # bfloat16 rounding only
 
 
 def test_evaluate_last_line_is_the_accuracy_contract(trained, tiny_csv, capsys):

@@ -54,6 +54,25 @@ def test_webp_upload(client):
     assert post_image(client, buffer.getvalue(), "frame.webp").json()["primary"] == 0
 
 
+def test_grayscale_decoding_matches_the_colour_decode():
+    """/api/emotion decodes JPEGs straight to luma; it must see what the colour path would have seen."""
+    from recognition.images import decode_image
+
+    frame = images.webcam_frame()
+    rotated = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise for display
+    Image.fromarray(frame[:, :, ::-1]).save(rotated, "JPEG", quality=90, exif=exif)
+    transparent = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
+    transparent[:, :100, 3] = 0  # flattened on white, like the colour path
+    for data in (images.encode(frame), rotated.getvalue(), images.encode(transparent, ".png")):
+        colour, gray = decode_image(data), decode_image(data, grayscale=True)
+        assert gray.ndim == 2 and gray.shape == colour.shape[:2]
+        difference = np.abs(gray.astype(int) - cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY))
+        assert difference.mean() < 0.5 and difference.max() <= 8  # JPEG chroma rounding at colour edges
+    assert decode_image(rotated.getvalue(), grayscale=True).shape == (640, 480)  # EXIF applied
+
+
 def test_same_face_twice_gives_two_faces_largest_first(client):
     body = post_image(client, images.encode(images.side_by_side())).json()
     assert len(body["faces"]) == 2

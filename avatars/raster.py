@@ -1,0 +1,117 @@
+"""Rasterise avatar SVGs with cairosvg, quickly.
+
+cairosvg is slow on two things python-avatars uses all over its drawings: `<mask>` (each one paints a
+full-size offscreen surface and composites it) and `<use>` (each one searches the whole document for its
+target). Every mask python-avatars draws is one white-filled shape — exactly a clip path — and every
+`<use>` points at one plain shape, so :func:`rasterisable` rewrites both before drawing: same picture,
+about half the time. The SVG we serve stays as python-avatars wrote it; this copy only feeds the rasteriser.
+PNG is encoded by Pillow at zlib's fastest level: two thirds of cairo's encoding time, for files ~15% larger.
+"""
+from __future__ import annotations
+
+import io
+import sys
+import xml.etree.ElementTree as ET
+
+from cairosvg.parser import Tree
+from cairosvg.surface import PNGSurface
+from PIL import Image
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+HREF = f"{{{XLINK_NS}}}href"
+SHAPES = {f"{{{SVG_NS}}}{tag}" for tag in ("path", "rect", "circle", "ellipse", "polygon", "polyline", "line")}
+WHITE = {"white", "#fff", "#ffffff"}
+PNG_COMPRESS_LEVEL = 1  # zlib's fastest: ~2% larger files than level 3, for 0.5 ms less
+# cairo's ARGB32 is premultiplied, in native byte order: B, G, R, A in memory on little-endian machines.
+CAIRO_RAWMODE = "BGRa" if sys.byteorder == "little" else None
+
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+
+
+def _inline_use(use: ET.Element, target: ET.Element) -> ET.Element:
+    """The shape a `<use>` draws, as an element in its place.
+
+    The use's attributes are inherited by the shape; the shape's own attributes win, as in SVG.
+    """
+    shape = ET.Element(target.tag, {name: value for name, value in use.attrib.items()
+                                     if name not in (HREF, "x", "y", "width", "height")})
+    shape.attrib.update({name: value for name, value in target.attrib.items() if name != "id"})
+    if "style" in use.attrib and "style" in target.attrib:
+        shape.set("style", f"{use.get('style').rstrip(';')};{target.get('style')}")
+    transforms = [use.get("transform", ""), f"translate({use.get('x', 0)},{use.get('y', 0)})"
+                  if use.get("x") or use.get("y") else "", target.get("transform", "")]
+    if any(transforms):
+        shape.set("transform", " ".join(transform for transform in transforms if transform))
+    shape.tail = use.tail
+    return shape
+
+
+def _is_white_shape_mask(mask: ET.Element) -> bool:
+    """A mask that lets through exactly the area of its (white, opaque) shapes: a clip path."""
+    if any(name in mask.attrib for name in ("maskUnits", "maskContentUnits", "x", "y", "width", "height")):
+        return False
+    children = list(mask)
+    return bool(children) and all(
+        child.tag in SHAPES and not len(child)
+        and (child.get("fill") or mask.get("fill", "")).lower() in WHITE
+        and not any(name in child.attrib for name in ("opacity", "fill-opacity", "stroke", "style", "filter"))
+        for child in children)
+
+
+def _drop_unreferenced_definitions(root: ET.Element) -> None:
+    """Shapes in `<defs>` that nothing points at any more (their uses were inlined): less to parse."""
+    text = ET.tostring(root, encoding="unicode")
+    for defs in root.iter(f"{{{SVG_NS}}}defs"):
+        for definition in list(defs):
+            identifier = definition.get("id")
+            if definition.tag in SHAPES and f"#{identifier})" not in text and f'"#{identifier}"' not in text:
+                defs.remove(definition)
+
+
+def rasterisable(svg: str) -> bytes:
+    """The same drawing with `<use>` of shapes inlined and white-shape masks turned into clip paths."""
+    root = ET.fromstring(svg)
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    for parent in list(root.iter()):
+        for index, child in enumerate(parent):
+            if child.tag == f"{{{SVG_NS}}}use":
+                target = by_id.get(child.get(HREF, "").removeprefix("#"))
+                if target is not None and target.tag in SHAPES:
+                    parent[index] = _inline_use(child, target)
+    clip_ids = set()
+    for mask in root.iter(f"{{{SVG_NS}}}mask"):
+        if _is_white_shape_mask(mask):
+            mask.tag = f"{{{SVG_NS}}}clipPath"
+            mask.attrib.pop("fill", None)
+            for child in mask:
+                child.attrib.pop("fill", None)
+            clip_ids.add(mask.get("id"))
+    for element in root.iter():
+        reference = element.get("mask", "")
+        if reference.startswith("url(#") and reference[5:-1] in clip_ids and "clip-path" not in element.attrib:
+            del element.attrib["mask"]
+            element.set("clip-path", reference)
+    _drop_unreferenced_definitions(root)
+    return ET.tostring(root, encoding="utf-8")
+
+
+def rasterise(svg: str, size: int) -> Image.Image:
+    """RGBA Pillow image of the SVG scaled to size×size."""
+    tree = Tree(bytestring=rasterisable(svg))
+    surface = PNGSurface(tree, None, 96, output_width=size, output_height=size)
+    canvas = surface.cairo
+    canvas.flush()
+    if CAIRO_RAWMODE is None:  # big-endian: let cairo encode, Pillow decode
+        output = io.BytesIO()
+        canvas.write_to_png(output)
+        return Image.open(output).convert("RGBA")
+    return Image.frombuffer("RGBA", (canvas.get_width(), canvas.get_height()), bytes(canvas.get_data()),
+                            "raw", CAIRO_RAWMODE, canvas.get_stride(), 1)
+
+
+def png_bytes(svg: str, size: int) -> bytes:
+    output = io.BytesIO()
+    rasterise(svg, size).save(output, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return output.getvalue()
