@@ -5,14 +5,17 @@ full-size offscreen surface and composites it) and `<use>` (each one searches th
 target). Every mask python-avatars draws is one white-filled shape — exactly a clip path — and every
 `<use>` points at one plain shape, so :func:`rasterisable` rewrites both before drawing: same picture,
 about half the time. The SVG we serve stays as python-avatars wrote it; this copy only feeds the rasteriser.
-PNG is encoded by Pillow at zlib's fastest level: two thirds of cairo's encoding time, for files ~15% larger.
+PNG is encoded without row filters (see :func:`png_bytes`).
 """
 from __future__ import annotations
 
 import io
+import re
 import sys
 import xml.etree.ElementTree as ET
 
+import cv2
+import numpy as np
 from cairosvg.parser import Tree
 from cairosvg.surface import PNGSurface
 from PIL import Image
@@ -22,7 +25,8 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 HREF = f"{{{XLINK_NS}}}href"
 SHAPES = {f"{{{SVG_NS}}}{tag}" for tag in ("path", "rect", "circle", "ellipse", "polygon", "polyline", "line")}
 WHITE = {"white", "#fff", "#ffffff"}
-PNG_COMPRESS_LEVEL = 1  # zlib's fastest: ~2% larger files than level 3, for 0.5 ms less
+PNG_OPTIONS = [cv2.IMWRITE_PNG_COMPRESSION, 3, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
+REFERENCE = re.compile(r'url\(#([^)]+)\)|^#(.+)$')
 # cairo's ARGB32 is premultiplied, in native byte order: B, G, R, A in memory on little-endian machines.
 CAIRO_RAWMODE = "BGRa" if sys.byteorder == "little" else None
 
@@ -62,11 +66,11 @@ def _is_white_shape_mask(mask: ET.Element) -> bool:
 
 def _drop_unreferenced_definitions(root: ET.Element) -> None:
     """Shapes in `<defs>` that nothing points at any more (their uses were inlined): less to parse."""
-    text = ET.tostring(root, encoding="unicode")
+    referenced = {match[1] or match[2] for element in root.iter() for value in element.attrib.values()
+                  for match in REFERENCE.finditer(value)}
     for defs in root.iter(f"{{{SVG_NS}}}defs"):
         for definition in list(defs):
-            identifier = definition.get("id")
-            if definition.tag in SHAPES and f"#{identifier})" not in text and f'"#{identifier}"' not in text:
+            if definition.tag in SHAPES and definition.get("id") not in referenced:
                 defs.remove(definition)
 
 
@@ -112,6 +116,13 @@ def rasterise(svg: str, size: int) -> Image.Image:
 
 
 def png_bytes(svg: str, size: int) -> bytes:
-    output = io.BytesIO()
-    rasterise(svg, size).save(output, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return output.getvalue()
+    """PNG of the SVG at size×size.
+
+    Without PNG's per-row prediction filters: on flat-colour drawings they only hurt (these files come out
+    about a third smaller than cairosvg's own PNGs), and skipping the filter search makes encoding 3× faster.
+    """
+    rgba = np.asarray(rasterise(svg, size))
+    ok, data = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA), PNG_OPTIONS)
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    return data.tobytes()

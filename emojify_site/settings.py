@@ -99,6 +99,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 EMOJIFY_MODEL_PATH = os.environ.get("EMOJIFY_MODEL_PATH") or None
 # Load and warm the model when the process starts, so the first request is as fast as the rest.
 EMOJIFY_PRELOAD_MODEL = env_flag("EMOJIFY_PRELOAD_MODEL", True)
+# Cores one emotion call may use (0: all). One: a one-face call is too small to share, and a second thread
+# pool beside OpenCV's only makes both wait; parallelism comes from serving requests side by side.
+EMOJIFY_TF_THREADS = int(os.environ.get("EMOJIFY_TF_THREADS", "1"))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

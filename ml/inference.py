@@ -64,10 +64,21 @@ _shared: dict[Path, EmotionClassifier] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_classifier(weights: str | Path | None = None) -> EmotionClassifier:
-    """One classifier per weights file per process (loading and tracing cost about a second)."""
+def shared_classifier(weights: str | Path | None = None, *, threads: int = 0) -> EmotionClassifier:
+    """One classifier per weights file per process (loading and tracing cost about a second).
+
+    `threads` (0: TensorFlow's default, every core) is how many cores one call may use. It can only be set
+    before TensorFlow starts, so it applies when the process's first model is loaded and not after.
+    """
     path = Path(weights or DEFAULT_WEIGHTS)
     with _shared_lock:
         if path not in _shared:
+            if threads and not _shared:
+                import tensorflow as tf
+
+                try:
+                    tf.config.threading.set_intra_op_parallelism_threads(threads)
+                except RuntimeError:  # TensorFlow already running in this process (e.g. a test trained)
+                    pass
             _shared[path] = EmotionClassifier(path)
         return _shared[path]

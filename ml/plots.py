@@ -12,13 +12,13 @@ import numpy as np
 from .labels import EMOTIONS
 
 
-def plot_training_curves(history: dict, path: Path) -> None:
+def plot_training_curves(history: dict, path: Path, validation_label: str = "PublicTest") -> None:
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
     epochs = np.arange(1, len(history["loss"]) + 1)
     for axis, metric in ((loss_axis, "loss"), (accuracy_axis, "accuracy")):
         axis.plot(epochs, history[metric], label="training (augmented)")
         if f"val_{metric}" in history:
-            axis.plot(epochs, history[f"val_{metric}"], label="PublicTest")
+            axis.plot(epochs, history[f"val_{metric}"], label=validation_label)
         axis.set_xlabel("epoch")
         axis.set_title(metric)
         axis.grid(alpha=0.3)

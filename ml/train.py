@@ -141,7 +141,8 @@ def main(argv=None) -> int:
         "evaluation": {"usage": args.val_usage, **report},
     }
     (output_dir / "model_card.json").write_text(json.dumps(card, indent=2))
-    plot_training_curves(history, output_dir / "training_curves.png")
+    plot_training_curves(history, output_dir / "training_curves.png",
+                         f"{args.val_usage} (moving-average weights)" if use_ema else args.val_usage)
     plot_confusion_matrix(report["confusion_matrix"], output_dir / "confusion_matrix.png",
                           f"{args.val_usage}: accuracy {report['accuracy']:.4f} (mirror TTA)")
     print(f"wrote {weights_path}, model_card.json, training_curves.png, confusion_matrix.png to {output_dir}")
