@@ -6,6 +6,8 @@ Output: softmax probabilities over :data:`ml.labels.EMOTIONS`.
 """
 from __future__ import annotations
 
+import math
+
 import keras
 import tensorflow as tf
 from keras import layers
@@ -102,7 +104,7 @@ def random_affine_transforms(batch, *, rotation_degrees: float, zoom: float, shi
     convention), about the face's centre. Composing them means each face is resampled once: three
     successive warps would blur the training faces, which the served (never resampled) crops are not.
     """
-    angle = tf.random.uniform([batch], -1.0, 1.0) * rotation_degrees * (3.141592653589793 / 180.0)
+    angle = tf.random.uniform([batch], -1.0, 1.0) * math.radians(rotation_degrees)
     inverse_scale = 1.0 / tf.random.uniform([batch], 1.0 - zoom, 1.0 + zoom)  # >1 zooms out
     mirror = tf.where(tf.random.uniform([batch]) < 0.5, -1.0, 1.0)
     shift_x, shift_y = (tf.random.uniform([batch], -shift, shift) * size for _ in range(2))
