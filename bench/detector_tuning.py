@@ -1,7 +1,7 @@
-"""The Haar detector's scale step and neighbour count, judged end to end: faces found, emotions read right,
-false faces, and time.
+"""The Haar detector's scale step, neighbour count and webcam first pass, judged end to end: faces found,
+emotions read right, false faces, and time.
 
-    python bench/detector_tuning.py [DATA] [--rows 3589] [--settings 1.1:5 1.15:4 1.15:3 1.2:3]
+    python bench/detector_tuning.py [DATA] [--rows 3589] [--settings 1.1:5 1.15:3:0.2 1.15:3 1.2:3]
 
 Faces: FER2013 PublicTest rows, each upscaled to 160 px and centred in a 640×480 frame with its edges
 replicated (the size of a face in a webcam frame), read by the served pipeline (recognition.faces.read_faces:
@@ -53,8 +53,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
     parser.add_argument("--rows", type=int, default=3589)
-    parser.add_argument("--settings", nargs="+", default=["1.1:5", "1.15:4", "1.15:3", "1.2:3"],
-                        help="scale factor:min neighbours pairs")
+    parser.add_argument("--settings", nargs="+", default=["1.1:5", "1.15:4", "1.15:3:0.2", "1.15:3", "1.2:3"],
+                        help="scale factor:min neighbours[:webcam first pass, default the served one]")
     args = parser.parse_args()
     setup_django()
     from ml.labels import EMOTIONS
@@ -63,17 +63,19 @@ def main():
     faces.warm_up()
     frames = list(fer_frames(args.data, args.rows))
     pictures = list(no_face_pictures())
-    served = (faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS)
+    served = (faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS, faces.WEBCAM_FIRST_PASS_FACE)
     print(f"{len(frames)} FER faces in 640×480 frames; {len(pictures)} pictures without a face; "
-          f"served setting {served[0]}:{served[1]}")
+          f"served setting {':'.join(map(str, served))}")
     for setting in args.settings:
-        scale_factor, neighbours = setting.split(":")
+        scale_factor, neighbours, first_pass = (setting.split(":") + [served[2]])[:3]
         faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS = float(scale_factor), int(neighbours)
+        faces.WEBCAM_FIRST_PASS_FACE = float(first_pass)
         found = right = 0
         timings = []
         for frame, label in frames:
             started = time.perf_counter()
-            readable = [face for face in faces.read_faces(frame) if face.emotion]
+            readable = [face for face in faces.read_faces(frame, first_pass=faces.WEBCAM_FIRST_PASS_FACE)
+                        if face.emotion]
             timings.append((time.perf_counter() - started) * 1000)
             if readable:
                 found += 1
@@ -83,7 +85,7 @@ def main():
         print(f"{setting:>7}: found {found / len(frames):.1%}, read right {right / max(found, 1):.1%} of found "
               f"({right / len(frames):.1%} of all), false faces {false_faces}, "
               f"median read_faces {statistics.median(timings):.2f} ms")
-    faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS = served
+    faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS, faces.WEBCAM_FIRST_PASS_FACE = served
 
 
 if __name__ == "__main__":
