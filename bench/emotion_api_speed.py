@@ -61,15 +61,13 @@ def stages(jpegs, repeat):
     from recognition import faces
     from recognition.images import decode_image
 
-    gray = decode_image(jpegs[0], grayscale=True)
-    boxes = faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
-    crops = preprocess_faces([faces.crop_face(gray, box) for box in boxes])
-    return {
-        "decode (luma)": median_ms(lambda: decode_image(jpegs[0], grayscale=True), repeat),
-        "detect": median_ms(lambda: faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE),
-                            repeat),
-        "classify": median_ms(lambda: faces.classifier().predict(crops), repeat),
-    }
+    decode = lambda: decode_image(jpegs[0], grayscale=True)  # what the served form does
+    gray = decode()
+    detect = lambda: faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
+    crops = preprocess_faces([faces.crop_face(gray, box) for box in detect()])
+    classify = lambda: faces.classifier().predict(crops)
+    return {name: median_ms(step, repeat) for name, step in
+            (("decode (luma)", decode), ("detect", detect), ("classify", classify))}
 
 
 def fer(jpegs, repeat):

@@ -23,7 +23,6 @@ from .compose import emojify_image
 from .forms import EmojifyRequestForm, EmojiRequestForm
 
 
-
 def model_figures() -> dict | None:
     """The served model's measured accuracy (its model card, written beside the weights by ml.train),
     shown to users so they know how well it sees."""

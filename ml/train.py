@@ -99,7 +99,7 @@ def main(argv=None) -> int:
         warmup_steps=args.warmup_epochs * steps_per_epoch,
         decay_steps=max((args.epochs - args.warmup_epochs) * steps_per_epoch, 1))
     use_ema = args.ema_momentum > 0
-    optimizer = keras.optimizers.Adam(schedule, use_ema=use_ema, ema_momentum=args.ema_momentum or 0.99)
+    optimizer = keras.optimizers.Adam(schedule, use_ema=use_ema, ema_momentum=args.ema_momentum)
     model.compile(optimizer=optimizer,
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
                   metrics=["accuracy"])
