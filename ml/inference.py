@@ -28,7 +28,8 @@ def freeze(predict):
 class EmotionClassifier:
     """Thread-safe: the compiled TF function may be called from many request threads at once."""
 
-    def __init__(self, weights: str | Path | None = None):
+    def __init__(self, weights: str | Path | None = None, *, policy: str | None = None):
+        """`policy`: the dtype policy to serve in (default: ml.model.fastest_compute_policy())."""
         import keras  # imported here so that loading the dataset alone does not start TensorFlow
 
         from . import model as model_module  # registers PerImageStandardization for deserialisation
@@ -37,7 +38,7 @@ class EmotionClassifier:
         if not self.weights.is_file():
             raise FileNotFoundError(f"model weights not found: {self.weights}")
         self.model = keras.models.load_model(self.weights, compile=False)
-        self._predict = freeze(model_module.with_test_time_augmentation(model_module.fold_batch_norms(self.model)))
+        self._predict = freeze(model_module.with_test_time_augmentation(model_module.fold_batch_norms(self.model, policy)))
         self.warm_up()
 
     def warm_up(self) -> None:

@@ -1,9 +1,12 @@
 """Train the five-conv emotion CNN on FER2013.
 
-    python -m ml.train [--data PATH] [--epochs 36] [--seed 0] [--output-dir ml/weights]
+    python -m ml.train [--data PATH] [--epochs 80] [--time-budget-minutes 70] [--seed 0] [--output-dir ml/weights]
 
 Reads top to bottom: data → model → fit (best PublicTest checkpoint kept) → evaluate with the served
 test-time augmentation → weights, model card JSON and plots in the output directory.
+
+The run fits its time budget on whatever machine it runs on: after the first epoch it plans as many epochs
+as fit (at most --epochs) and stretches the cosine learning-rate decay to end on the last one.
 """
 from __future__ import annotations
 
@@ -26,7 +29,9 @@ def parse_args(argv=None):
     parser.add_argument("--train-usage", default="Training", help="rows to train on")
     parser.add_argument("--val-usage", default="PublicTest", help="rows that pick the best checkpoint")
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT))
-    parser.add_argument("--epochs", type=int, default=36)
+    parser.add_argument("--epochs", type=int, default=80, help="at most; the time budget may plan fewer")
+    parser.add_argument("--time-budget-minutes", type=float, default=70.0,
+                        help="wall time for the whole run, data loading included (0: run exactly --epochs)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3, help="peak, after warm-up")
     parser.add_argument("--warmup-epochs", type=int, default=2)
@@ -38,10 +43,52 @@ def parse_args(argv=None):
     parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
     parser.add_argument("--dense-units", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--precision", choices=["mixed_bfloat16", "float32"], default="mixed_bfloat16",
-                        help="bfloat16 compute roughly doubles CPU training speed (oneDNN, AVX-512 BF16)")
+    parser.add_argument("--precision", choices=["auto", "mixed_bfloat16", "float32"], default="auto",
+                        help="auto: bfloat16 where the CPU has AMX (twice as fast there), else float32")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: all cores)")
     return parser.parse_args(argv)
+
+
+class TimeBudget:
+    """Plans how many epochs fit before a deadline and shapes the learning-rate decay to end on the last.
+
+    After each epoch the plan becomes the epochs already run plus as many more as fit in the time left at
+    the slower of the mean pace so far and that of the last three epochs (a shared host's speed drifts by
+    half within minutes). The plan only ever shrinks, so the decay is never stretched back out, and never
+    drops below the warm-up plus one epoch.
+    """
+
+    def __init__(self, schedule, *, deadline: float, steps_per_epoch: int, max_epochs: int, min_epochs: int):
+        import keras
+
+        budget = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                budget.epoch_started = time.time()
+
+            def on_epoch_end(self, epoch, logs=None):
+                budget.epoch_seconds.append(time.time() - budget.epoch_started)
+                if budget.replan(epoch + 1, time.time()):
+                    print(f"time budget: {budget.epochs} epochs in all", flush=True)
+                if epoch + 1 >= budget.epochs:
+                    self.model.stop_training = True
+
+        self.callback = Callback()
+        self.schedule, self.deadline, self.steps_per_epoch = schedule, deadline, steps_per_epoch
+        self.epochs, self.min_epochs = max_epochs, min(min_epochs, max_epochs)
+        self.epoch_started, self.epoch_seconds = 0.0, []
+
+    def replan(self, epochs_done: int, now: float) -> bool:
+        """Shrink the plan to what fits; True when it changed."""
+        pace = max(np.mean(self.epoch_seconds), np.mean(self.epoch_seconds[-3:]))
+        fits = epochs_done + int(max(self.deadline - now, 0.0) // pace)
+        planned = max(min(self.epochs, fits), self.min_epochs, epochs_done)
+        if planned == self.epochs:
+            return False
+        self.epochs = planned
+        self.schedule.total_steps.assign(float(planned * self.steps_per_epoch))
+        return True
 
 
 def main(argv=None) -> int:
@@ -55,12 +102,13 @@ def main(argv=None) -> int:
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
     from .metrics import format_report
-    from .model import build_model, make_augmenter
+    from .model import WarmupCosineDecay, build_model, fastest_compute_policy, make_augmenter
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
 
     keras.utils.set_random_seed(args.seed)
-    keras.mixed_precision.set_global_policy(args.precision)
+    precision = fastest_compute_policy() if args.precision == "auto" else args.precision
+    keras.mixed_precision.set_global_policy(precision)
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     started = time.time()
@@ -94,10 +142,8 @@ def main(argv=None) -> int:
     model = build_model(widths=widths, dense_units=args.dense_units, dropout=args.dropout,
                         weight_decay=args.weight_decay)
     steps_per_epoch = int(np.ceil(len(train_x) / args.batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=args.learning_rate / 20, warmup_target=args.learning_rate,
-        warmup_steps=args.warmup_epochs * steps_per_epoch,
-        decay_steps=max((args.epochs - args.warmup_epochs) * steps_per_epoch, 1))
+    schedule = WarmupCosineDecay(args.learning_rate, warmup_steps=args.warmup_epochs * steps_per_epoch,
+                                 total_steps=args.epochs * steps_per_epoch)
     use_ema = args.ema_momentum > 0
     optimizer = keras.optimizers.Adam(schedule, use_ema=use_ema, ema_momentum=args.ema_momentum)
     model.compile(optimizer=optimizer,
@@ -112,9 +158,14 @@ def main(argv=None) -> int:
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if use_ema else []
     callbacks.append(keras.callbacks.ModelCheckpoint(weights_path, monitor="val_accuracy", mode="max",
                                                      save_best_only=True))
+    if args.time_budget_minutes > 0:
+        budget = TimeBudget(schedule, deadline=started + 60 * args.time_budget_minutes,
+                            steps_per_epoch=steps_per_epoch, max_epochs=args.epochs,
+                            min_epochs=args.warmup_epochs + 1)
+        callbacks.append(budget.callback)
     history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, verbose=2,
                         callbacks=callbacks).history
-    best_epoch = int(np.argmax(history["val_accuracy"])) + 1
+    best_epoch, epochs_run = int(np.argmax(history["val_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
     # Ship the best checkpoint without its optimizer state (a third of the size, and inference needs none).
     keras.models.load_model(weights_path, compile=False).save(weights_path)
@@ -135,7 +186,8 @@ def main(argv=None) -> int:
                  "train_rows": len(train), "val_rows": len(val),
                  "train_usage": args.train_usage, "val_usage": args.val_usage},
         "training": {key: value for key, value in vars(args).items() if key not in ("data", "output_dir")}
-                    | {"best_epoch": best_epoch, "fit_seconds": round(fit_seconds, 1),
+                    | {"precision": precision, "epochs_run": epochs_run, "best_epoch": best_epoch,
+                       "fit_seconds": round(fit_seconds, 1),
                        "wall_seconds": round(wall_seconds, 1)},
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},
         "evaluation": {"usage": args.val_usage, **report},
@@ -146,7 +198,7 @@ def main(argv=None) -> int:
     plot_confusion_matrix(report["confusion_matrix"], output_dir / "confusion_matrix.png",
                           f"{args.val_usage}: accuracy {report['accuracy']:.4f} (mirror TTA)")
     print(f"wrote {weights_path}, model_card.json, training_curves.png, confusion_matrix.png to {output_dir}")
-    print(f"best epoch {best_epoch}/{args.epochs}, wall time {wall_seconds / 60:.1f} min")
+    print(f"best epoch {best_epoch}/{epochs_run}, wall time {wall_seconds / 60:.1f} min")
     print(f"accuracy={report['accuracy']:.4f}")
     return 0
 

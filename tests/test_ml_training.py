@@ -71,8 +71,10 @@ def test_model_has_exactly_five_convolutions(trained):
     assert sum(isinstance(layer, keras.layers.Conv2D) for layer in model.layers) == 5
 
 
-def test_served_classifier_computes_what_the_keras_model_computes(trained):
-    """Serving folds the batch norms and freezes the graph; the probabilities must not change."""
+@pytest.mark.parametrize("policy", [None, "float32", "mixed_bfloat16"])  # None: the fastest on this CPU
+def test_served_classifier_computes_what_the_keras_model_computes(trained, policy):
+    """Serving folds the batch norms and freezes the graph, in either precision; the probabilities must
+    not change."""
     import keras
 
     from ml.inference import EmotionClassifier
@@ -82,7 +84,7 @@ def test_served_classifier_computes_what_the_keras_model_computes(trained):
     faces = preprocess_faces(synthetic_faces(21, seed=3)[0])
     model = keras.models.load_model(weights, compile=False)
     expected = (model.predict(faces, verbose=0) + model.predict(faces[:, :, ::-1], verbose=0)) / 2  # + mirror
-    served = EmotionClassifier(weights).predict(faces)
+    served = EmotionClassifier(weights, policy=policy).predict(faces)
     assert served.shape == (21, len(EMOTIONS))
     np.testing.assert_allclose(served, expected, atol=0.02)  # bfloat16 rounding only
 
@@ -101,3 +103,55 @@ def test_evaluate_bad_input_is_a_clear_error(tmp_path, capsys):
     bad.write_text("emotion,pixels\n3,1 2\n")
     assert evaluate.main([str(bad)]) == 2
     assert "bad.csv:2" in capsys.readouterr().err
+
+
+def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
+    """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
+    code = train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path), "--epochs", "6",
+                       "--batch-size", "64", "--warmup-epochs", "1", "--widths", "8,8,8,8,8",
+                       "--dense-units", "8", "--time-budget-minutes", "0.0001"])
+    assert code == 0
+    card = json.loads((tmp_path / "model_card.json").read_text())
+    assert card["training"]["epochs_run"] == 2
+    assert len(card["history"]["loss"]) == 2
+    assert card["training"]["best_epoch"] <= 2
+
+
+def test_warmup_cosine_schedule_follows_its_planned_length():
+    from ml.model import WarmupCosineDecay
+
+    schedule = WarmupCosineDecay(1e-3, warmup_steps=10, total_steps=110)
+    assert float(schedule(0)) == pytest.approx(5e-5)
+    assert float(schedule(10)) == pytest.approx(1e-3)
+    assert float(schedule(60)) == pytest.approx(5e-4, rel=1e-4)  # half-way down the cosine
+    assert float(schedule(110)) == pytest.approx(0.0, abs=1e-9)
+    schedule.total_steps.assign(60.0)  # what TimeBudget does when the machine is slower than hoped
+    assert float(schedule(35)) == pytest.approx(5e-4, rel=1e-4)
+    assert float(schedule(60)) == pytest.approx(0.0, abs=1e-9)
+    assert schedule.get_config() == {"peak": 1e-3, "warmup_steps": 10, "total_steps": 60}
+
+
+def test_time_budget_replans_only_downwards():
+    from ml.model import WarmupCosineDecay
+
+    schedule = WarmupCosineDecay(1e-3, warmup_steps=100, total_steps=8000)
+    budget = train.TimeBudget(schedule, deadline=1000.0, steps_per_epoch=100, max_epochs=80, min_epochs=2)
+    budget.epoch_seconds = [20.0]
+    assert budget.replan(1, now=100.0) and budget.epochs == 46  # 1 done + 900 s / 20 s
+    assert float(schedule.total_steps) == 4600.0
+    budget.epoch_seconds = [20.0, 10.0]  # faster now: the plan does not grow back
+    assert not budget.replan(2, now=115.0) and budget.epochs == 46
+    budget.epoch_seconds = [20.0, 10.0, 15.0, 15.0, 60.0]  # recent epochs much slower: planned at their pace
+    assert budget.replan(5, now=200.0) and budget.epochs == 5 + 800 // 30
+    assert budget.replan(6, now=995.0) and budget.epochs == 6  # never below what already ran
+
+
+@pytest.mark.parametrize("flags, policy", [("fpu avx512f avx512_bf16 amx_bf16 amx_tile", "mixed_bfloat16"),
+                                           ("fpu avx512f avx512_bf16", "float32")])
+def test_bfloat16_only_where_the_cpu_has_amx(tmp_path, flags, policy):
+    from ml.model import fastest_compute_policy
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    assert fastest_compute_policy(cpuinfo) == policy
+    assert fastest_compute_policy(tmp_path / "absent") == "float32"
