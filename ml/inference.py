@@ -38,7 +38,8 @@ class EmotionClassifier:
         if not self.weights.is_file():
             raise FileNotFoundError(f"model weights not found: {self.weights}")
         self.model = keras.models.load_model(self.weights, compile=False)
-        self._predict = freeze(model_module.with_test_time_augmentation(model_module.fold_batch_norms(self.model, policy)))
+        served = model_module.fold_batch_norms(self.model, policy)
+        self._predict = freeze(model_module.with_test_time_augmentation(served))
         self.warm_up()
 
     def warm_up(self) -> None:

@@ -113,31 +113,6 @@ def fold_batch_norms(model: keras.Model, policy: str | None = None) -> keras.Mod
     return inference
 
 
-@keras.saving.register_keras_serializable(package="emojify")
-class WarmupCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up from peak/20 to the peak, then cosine decay to zero at `total_steps`.
-
-    `total_steps` is a variable so that training can size the decay to the time it has
-    (:class:`ml.train.TimeBudget` sets it once the first epoch shows how fast this machine is).
-    """
-
-    def __init__(self, peak: float, warmup_steps: int, total_steps: int):
-        self.peak, self.warmup_steps = float(peak), int(warmup_steps)
-        self.total_steps = tf.Variable(float(total_steps), trainable=False, dtype=tf.float32)
-
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        warmup = float(max(self.warmup_steps, 1))
-        warming = self.peak * (0.05 + 0.95 * step / warmup)
-        progress = tf.clip_by_value((step - warmup) / tf.maximum(self.total_steps - warmup, 1.0), 0.0, 1.0)
-        decaying = 0.5 * self.peak * (1.0 + tf.cos(math.pi * progress))
-        return tf.where(step < warmup, warming, decaying)
-
-    def get_config(self):
-        return {"peak": self.peak, "warmup_steps": self.warmup_steps,
-                "total_steps": int(self.total_steps.numpy())}
-
-
 def random_affine_transforms(batch, *, rotation_degrees: float, zoom: float, shift: float, size: int = FACE_SIZE):
     """One projective-transform row per image: mirror, rotation, zoom and shift composed into a single warp.
 

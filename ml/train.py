@@ -44,51 +44,9 @@ def parse_args(argv=None):
     parser.add_argument("--dense-units", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--precision", choices=["auto", "mixed_bfloat16", "float32"], default="auto",
-                        help="auto: bfloat16 where the CPU has AMX (twice as fast there), else float32")
+                        help="auto: bfloat16 where the CPU has AMX, else float32 (faster there)")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: all cores)")
     return parser.parse_args(argv)
-
-
-class TimeBudget:
-    """Plans how many epochs fit before a deadline and shapes the learning-rate decay to end on the last.
-
-    After each epoch the plan becomes the epochs already run plus as many more as fit in the time left at
-    the slower of the mean pace so far and that of the last three epochs (a shared host's speed drifts by
-    half within minutes). The plan only ever shrinks, so the decay is never stretched back out, and never
-    drops below the warm-up plus one epoch.
-    """
-
-    def __init__(self, schedule, *, deadline: float, steps_per_epoch: int, max_epochs: int, min_epochs: int):
-        import keras
-
-        budget = self
-
-        class Callback(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                budget.epoch_started = time.time()
-
-            def on_epoch_end(self, epoch, logs=None):
-                budget.epoch_seconds.append(time.time() - budget.epoch_started)
-                if budget.replan(epoch + 1, time.time()):
-                    print(f"time budget: {budget.epochs} epochs in all", flush=True)
-                if epoch + 1 >= budget.epochs:
-                    self.model.stop_training = True
-
-        self.callback = Callback()
-        self.schedule, self.deadline, self.steps_per_epoch = schedule, deadline, steps_per_epoch
-        self.epochs, self.min_epochs = max_epochs, min(min_epochs, max_epochs)
-        self.epoch_started, self.epoch_seconds = 0.0, []
-
-    def replan(self, epochs_done: int, now: float) -> bool:
-        """Shrink the plan to what fits; True when it changed."""
-        pace = max(np.mean(self.epoch_seconds), np.mean(self.epoch_seconds[-3:]))
-        fits = epochs_done + int(max(self.deadline - now, 0.0) // pace)
-        planned = max(min(self.epochs, fits), self.min_epochs, epochs_done)
-        if planned == self.epochs:
-            return False
-        self.epochs = planned
-        self.schedule.total_steps.assign(float(planned * self.steps_per_epoch))
-        return True
 
 
 def main(argv=None) -> int:
@@ -102,9 +60,10 @@ def main(argv=None) -> int:
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
     from .metrics import format_report
-    from .model import WarmupCosineDecay, build_model, fastest_compute_policy, make_augmenter
+    from .model import build_model, fastest_compute_policy, make_augmenter
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
+    from .schedule import TimeBudget, WarmupCosineDecay
 
     keras.utils.set_random_seed(args.seed)
     precision = fastest_compute_policy() if args.precision == "auto" else args.precision
@@ -162,7 +121,7 @@ def main(argv=None) -> int:
         budget = TimeBudget(schedule, deadline=started + 60 * args.time_budget_minutes,
                             steps_per_epoch=steps_per_epoch, max_epochs=args.epochs,
                             min_epochs=args.warmup_epochs + 1)
-        callbacks.append(budget.callback)
+        callbacks.append(budget)
     history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, verbose=2,
                         callbacks=callbacks).history
     best_epoch, epochs_run = int(np.argmax(history["val_accuracy"])) + 1, len(history["val_accuracy"])

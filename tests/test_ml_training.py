@@ -118,7 +118,7 @@ def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv,
 
 
 def test_warmup_cosine_schedule_follows_its_planned_length():
-    from ml.model import WarmupCosineDecay
+    from ml.schedule import WarmupCosineDecay
 
     schedule = WarmupCosineDecay(1e-3, warmup_steps=10, total_steps=110)
     assert float(schedule(0)) == pytest.approx(5e-5)
@@ -132,10 +132,10 @@ def test_warmup_cosine_schedule_follows_its_planned_length():
 
 
 def test_time_budget_replans_only_downwards():
-    from ml.model import WarmupCosineDecay
+    from ml.schedule import TimeBudget, WarmupCosineDecay
 
     schedule = WarmupCosineDecay(1e-3, warmup_steps=100, total_steps=8000)
-    budget = train.TimeBudget(schedule, deadline=1000.0, steps_per_epoch=100, max_epochs=80, min_epochs=2)
+    budget = TimeBudget(schedule, deadline=1000.0, steps_per_epoch=100, max_epochs=80, min_epochs=2)
     budget.epoch_seconds = [20.0]
     assert budget.replan(1, now=100.0) and budget.epochs == 46  # 1 done + 900 s / 20 s
     assert float(schedule.total_steps) == 4600.0

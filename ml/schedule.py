@@ -1,0 +1,72 @@
+"""The learning-rate schedule and the callback that fit a training run into its time budget."""
+from __future__ import annotations
+
+import math
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="emojify")
+class WarmupCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up from peak/20 to the peak, then cosine decay to zero at `total_steps`.
+
+    `total_steps` is a variable so that training can size the decay to the time it has
+    (:class:`TimeBudget` sets it once the first epoch shows how fast this machine is).
+    """
+
+    def __init__(self, peak: float, warmup_steps: int, total_steps: int):
+        self.peak, self.warmup_steps = float(peak), int(warmup_steps)
+        self.total_steps = tf.Variable(float(total_steps), trainable=False, dtype=tf.float32)
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        warmup = float(max(self.warmup_steps, 1))
+        warming = self.peak * (0.05 + 0.95 * step / warmup)
+        progress = tf.clip_by_value((step - warmup) / tf.maximum(self.total_steps - warmup, 1.0), 0.0, 1.0)
+        decaying = 0.5 * self.peak * (1.0 + tf.cos(math.pi * progress))
+        return tf.where(step < warmup, warming, decaying)
+
+    def get_config(self):
+        return {"peak": self.peak, "warmup_steps": self.warmup_steps,
+                "total_steps": int(self.total_steps.numpy())}
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Plans how many epochs fit before a deadline and shapes the learning-rate decay to end on the last.
+
+    After each epoch the plan becomes the epochs already run plus as many more as fit in the time left at
+    the slower of the mean pace so far and that of the last three epochs (a shared host's speed drifts by
+    half within minutes). The plan only ever shrinks, so the decay is never stretched back out, and never
+    drops below the warm-up plus one epoch.
+    """
+
+    def __init__(self, schedule: WarmupCosineDecay, *, deadline: float, steps_per_epoch: int, max_epochs: int,
+                 min_epochs: int):
+        super().__init__()
+        self.schedule, self.deadline, self.steps_per_epoch = schedule, deadline, steps_per_epoch
+        self.epochs, self.min_epochs = max_epochs, min(min_epochs, max_epochs)
+        self.epoch_started, self.epoch_seconds = 0.0, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds.append(time.time() - self.epoch_started)
+        if self.replan(epoch + 1, time.time()):
+            print(f"time budget: {self.epochs} epochs in all", flush=True)
+        if epoch + 1 >= self.epochs:
+            self.model.stop_training = True
+
+    def replan(self, epochs_done: int, now: float) -> bool:
+        """Shrink the plan to what fits; True when it changed."""
+        pace = max(np.mean(self.epoch_seconds), np.mean(self.epoch_seconds[-3:]))
+        fits = epochs_done + int(max(self.deadline - now, 0.0) // pace)
+        planned = max(min(self.epochs, fits), self.min_epochs, epochs_done)
+        if planned == self.epochs:
+            return False
+        self.epochs = planned
+        self.schedule.total_steps.assign(float(planned * self.steps_per_epoch))
+        return True
