@@ -26,6 +26,7 @@ serve: $(VENV)/.runtime-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/model_speed.py
+	$(BIN)/python bench/training_speed.py
 	$(BIN)/python bench/rendering_speed.py
 	$(BIN)/python bench/emotion_api_speed.py
 	$(BIN)/python bench/emojify_speed.py

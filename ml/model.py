@@ -40,8 +40,8 @@ def fastest_compute_policy(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
     """The Keras dtype policy that runs this network fastest on this CPU.
 
     bfloat16 pays only where oneDNN has matrix hardware for it (Intel AMX). On a 2-core Xeon with AVX-512
-    BF16 but no AMX, a training step of the 48…384-wide net takes 850 ms in bfloat16 and 634 ms in float32,
-    where the host that trained the shipped weights ran bfloat16 steps in 376–456 ms.
+    BF16 but no AMX, a training step of the 48…384-wide net takes 766 ms in bfloat16 and 553 ms in float32
+    (bench/training_speed.py), where the host that trained the shipped weights ran bfloat16 steps in 376–456 ms.
     """
     try:
         flags = Path(cpuinfo).read_text()
