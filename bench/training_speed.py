@@ -1,5 +1,6 @@
 """One training step of the emotion CNN (batch 128, Adam with EMA, as ml.train runs it) in float32 and in
-bfloat16 mixed precision, timed in alternating rounds in one run; says which one `--precision auto` picks.
+bfloat16 mixed precision, each with the fused batch-norm kernel ml.train uses and with Keras's stock layer as
+its peer, timed in alternating rounds in one run; says which precision `--precision auto` picks.
 
     python bench/training_speed.py [--steps 30] [--widths 48,96,192,256,384]
 """
@@ -20,9 +21,9 @@ from ml.model import build_model, fastest_compute_policy
 ROUNDS = 5
 
 
-def compiled_model(policy: str, widths) -> keras.Model:
+def compiled_model(policy: str, widths, fused_batch_norm: bool) -> keras.Model:
     keras.mixed_precision.set_global_policy(policy)
-    model = build_model(widths=widths)
+    model = build_model(widths=widths, fused_batch_norm=fused_batch_norm)
     model.compile(optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.999),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1), metrics=["accuracy"])
     return model
@@ -38,19 +39,21 @@ def main():
     rng = np.random.default_rng(0)
     faces = tf.constant(rng.random((args.batch_size, 48, 48, 1), dtype=np.float32))
     labels = tf.one_hot(rng.integers(0, NUM_CLASSES, args.batch_size), NUM_CLASSES)
-    models = {policy: compiled_model(policy, widths) for policy in ("float32", "mixed_bfloat16")}
-    timings = {policy: [] for policy in models}
+    models = {(policy, fused): compiled_model(policy, widths, fused)
+              for policy in ("float32", "mixed_bfloat16") for fused in (True, False)}
+    timings = {variant: [] for variant in models}
     for model in models.values():
         model.train_on_batch(faces, labels)  # trace and warm up
     for _ in range(ROUNDS):
-        for policy, model in models.items():
+        for variant, model in models.items():
             for _ in range(args.steps // ROUNDS):
                 started = time.perf_counter()
                 model.train_on_batch(faces, labels)
-                timings[policy].append((time.perf_counter() - started) * 1000)
+                timings[variant].append((time.perf_counter() - started) * 1000)
     auto = fastest_compute_policy()
-    for policy, values in timings.items():
-        print(f"{policy}{' (--precision auto here)' if policy == auto else ''}: median "
+    for (policy, fused), values in timings.items():
+        print(f"{policy}{' (--precision auto here)' if policy == auto else ''}, "
+              f"{'fused batch norm (ml.train)' if fused else 'stock Keras batch norm'}: median "
               f"{statistics.median(values):.0f} ms a step of {args.batch_size} over {len(values)} steps")
 
 

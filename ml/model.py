@@ -26,10 +26,37 @@ class PerImageStandardization(layers.Layer):
         return (inputs - mean) * tf.math.rsqrt(variance + 1e-4)
 
 
-def conv_block(x, filters: int, *, pool: bool, weight_decay: float, name: str):
+@keras.saving.register_keras_serializable(package="emojify")
+class FusedBatchNormalization(layers.BatchNormalization):
+    """Keras batch normalisation whose training step on image tensors runs TensorFlow's fused kernel.
+
+    Keras 3 normalises in separate moment, subtract and scale ops; the fused kernel does it in one pass over
+    the activations. Same weights, same function (to float rounding), and about a quarter off a training step
+    of the whole net on a 2-core CPU, most of it in the first block's 48×48 maps (bench/training_speed.py).
+    Inference and non-image inputs take the stock path.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        fusable = (training and self.trainable and self.scale and self.center and not self.renorm
+                   and mask is None and len(inputs.shape) == 4 and self.axis in (-1, 3))
+        if not fusable:
+            return super().call(inputs, training=training, mask=mask)
+        # Statistics in float32 under mixed precision, as the stock layer does.
+        normalized, mean, variance, *_ = tf.compat.v1.nn.fused_batch_norm(
+            tf.cast(inputs, tf.float32), self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
+        # The kernel hands back the unbiased batch variance; Keras keeps the biased one in its moving average.
+        count = tf.cast(tf.size(inputs) // tf.shape(inputs)[-1], tf.float32)
+        variance = variance * (count - 1.0) / count
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        return tf.cast(normalized, self.compute_dtype)
+
+
+def conv_block(x, filters: int, *, pool: bool, weight_decay: float, fused_batch_norm: bool, name: str):
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                       kernel_regularizer=keras.regularizers.l2(weight_decay), name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    norm = FusedBatchNormalization if fused_batch_norm else layers.BatchNormalization
+    x = norm(name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     if pool:
         x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
@@ -40,8 +67,8 @@ def fastest_compute_policy(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
     """The Keras dtype policy that runs this network fastest on this CPU.
 
     bfloat16 pays only where oneDNN has matrix hardware for it (Intel AMX). On a 2-core Xeon with AVX-512
-    BF16 but no AMX, a training step of the 48…384-wide net takes 766 ms in bfloat16 and 553 ms in float32
-    (bench/training_speed.py), where the host that trained the shipped weights ran bfloat16 steps in 376–456 ms.
+    BF16 but no AMX, a training step of the 48…384-wide net takes 620 ms in bfloat16 and 403 ms in float32
+    (bench/training_speed.py), where an AMX host ran bfloat16 steps (before the fused batch norm) in 376–456 ms.
     """
     try:
         flags = Path(cpuinfo).read_text()
@@ -51,7 +78,7 @@ def fastest_compute_policy(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
 
 
 def build_model(*, widths=(48, 96, 192, 256, 384), dense_units: int = 256, dropout: float = 0.4,
-                weight_decay: float = 1e-4) -> keras.Model:
+                weight_decay: float = 1e-4, fused_batch_norm: bool = True) -> keras.Model:
     """Five 3×3 conv layers (BN + ReLU), pooling to 3×3, then a dropout-regularised dense head.
 
     Pooling after conv 1–3 and conv 5 keeps the multiply-adds around 90 M per face, which (with bfloat16
@@ -63,7 +90,8 @@ def build_model(*, widths=(48, 96, 192, 256, 384), dense_units: int = 256, dropo
     # Standardisation and the softmax stay float32 under mixed precision: they need the range.
     x = PerImageStandardization(name="standardize", dtype="float32")(inputs)
     for index, filters in enumerate(widths, start=1):
-        x = conv_block(x, filters, pool=index != 4, weight_decay=weight_decay, name=f"block{index}")
+        x = conv_block(x, filters, pool=index != 4, weight_decay=weight_decay,
+                       fused_batch_norm=fused_batch_norm, name=f"block{index}")
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout, name="dropout1")(x)
     x = layers.Dense(dense_units, use_bias=False, kernel_regularizer=keras.regularizers.l2(weight_decay),

@@ -39,15 +39,17 @@ class TimeBudget(keras.callbacks.Callback):
 
     After each epoch the plan becomes the epochs already run plus as many more as fit in the time left at
     the slower of the mean pace so far and that of the last three epochs (a shared host's speed drifts by
-    half within minutes). The plan only ever shrinks, so the decay is never stretched back out, and never
-    drops below the warm-up plus one epoch.
+    half within minutes). The first epoch also traces the graph, so it leaves the pace once others exist.
+    The plan follows the machine both ways: it grows when epochs get faster (the cosine stretches a
+    little, a small rise in the rate) and shrinks when they slow, within warm-up + 1 and `max_epochs`.
     """
 
     def __init__(self, schedule: WarmupCosineDecay, *, deadline: float, steps_per_epoch: int, max_epochs: int,
                  min_epochs: int):
         super().__init__()
         self.schedule, self.deadline, self.steps_per_epoch = schedule, deadline, steps_per_epoch
-        self.epochs, self.min_epochs = max_epochs, min(min_epochs, max_epochs)
+        self.epochs = self.max_epochs = max_epochs
+        self.min_epochs = min(min_epochs, max_epochs)
         self.epoch_started, self.epoch_seconds = 0.0, []
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -61,10 +63,11 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def replan(self, epochs_done: int, now: float) -> bool:
-        """Shrink the plan to what fits; True when it changed."""
-        pace = max(np.mean(self.epoch_seconds), np.mean(self.epoch_seconds[-3:]))
+        """Fit the plan to the time left; True when it changed."""
+        steady = self.epoch_seconds[1:] or self.epoch_seconds
+        pace = max(np.mean(steady), np.mean(steady[-3:]))
         fits = epochs_done + int(max(self.deadline - now, 0.0) // pace)
-        planned = max(min(self.epochs, fits), self.min_epochs, epochs_done)
+        planned = max(min(self.max_epochs, fits), self.min_epochs, epochs_done)
         if planned == self.epochs:
             return False
         self.epochs = planned

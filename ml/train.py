@@ -5,8 +5,8 @@
 Reads top to bottom: data → model → fit (best PublicTest checkpoint kept) → evaluate with the served
 test-time augmentation → weights, model card JSON and plots in the output directory.
 
-The run fits its time budget on whatever machine it runs on: after the first epoch it plans as many epochs
-as fit (at most --epochs) and stretches the cosine learning-rate decay to end on the last one.
+The run fits its time budget on whatever machine it runs on: after every epoch it plans as many epochs as
+fit (at most --epochs) and stretches or shortens the cosine learning-rate decay to end on the last one.
 """
 from __future__ import annotations
 

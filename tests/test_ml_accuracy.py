@@ -14,9 +14,10 @@ from .conftest import SHARED_FER
                     reason="FER2013 is not on this machine (../shared/data/fer2013/fer2013.csv.gz); "
                            "a user's fresh clone has no dataset")
 def test_shipped_weights_accuracy_on_public_test():
-    """A regression floor at the shipped model's measured 65.65% (served in bfloat16; 65.59% in float32).
+    """A regression floor just under the shipped model's measured 65.70% (served in float32; 65.84% in
+    bfloat16).
     The issue's targets (68% for this test, 70% for the weights) are not met yet: raise this floor when
     better weights ship."""
     report = evaluate(EmotionClassifier(DEFAULT_WEIGHTS), load_dataset(SHARED_FER).subset("PublicTest"))
     assert report["count"] == 3589
-    assert report["accuracy"] >= 0.655, report["accuracy"]
+    assert report["accuracy"] >= 0.656, report["accuracy"]

@@ -131,19 +131,23 @@ def test_warmup_cosine_schedule_follows_its_planned_length():
     assert schedule.get_config() == {"peak": 1e-3, "warmup_steps": 10, "total_steps": 60}
 
 
-def test_time_budget_replans_only_downwards():
+def test_time_budget_plans_at_the_steady_pace_both_ways():
     from ml.schedule import TimeBudget, WarmupCosineDecay
 
     schedule = WarmupCosineDecay(1e-3, warmup_steps=100, total_steps=8000)
-    budget = TimeBudget(schedule, deadline=1000.0, steps_per_epoch=100, max_epochs=80, min_epochs=2)
+    budget = TimeBudget(schedule, deadline=1000.0, steps_per_epoch=100, max_epochs=100, min_epochs=2)
     budget.epoch_seconds = [20.0]
     assert budget.replan(1, now=100.0) and budget.epochs == 46  # 1 done + 900 s / 20 s
     assert float(schedule.total_steps) == 4600.0
-    budget.epoch_seconds = [20.0, 10.0]  # faster now: the plan does not grow back
-    assert not budget.replan(2, now=115.0) and budget.epochs == 46
-    budget.epoch_seconds = [20.0, 10.0, 15.0, 15.0, 60.0]  # recent epochs much slower: planned at their pace
-    assert budget.replan(5, now=200.0) and budget.epochs == 5 + 800 // 30
-    assert budget.replan(6, now=995.0) and budget.epochs == 6  # never below what already ran
+    budget.epoch_seconds = [20.0, 10.0]  # the first epoch was slow from tracing: planned at 10 s
+    assert budget.replan(2, now=110.0) and budget.epochs == 2 + 890 // 10
+    assert float(schedule.total_steps) == 9100.0
+    budget.epoch_seconds = [20.0, 10.0, 10.0, 10.0, 40.0]  # recent epochs slower: planned at their pace
+    assert budget.replan(5, now=200.0) and budget.epochs == 5 + 800 // 20
+    assert not budget.replan(5, now=200.0)  # nothing new: the plan stands
+    budget.epoch_seconds = [20.0] + [10.0] * 20
+    assert budget.replan(21, now=200.0) and budget.epochs == 100  # never beyond --epochs
+    assert budget.replan(22, now=995.0) and budget.epochs == 22  # never below what already ran
 
 
 @pytest.mark.parametrize("flags, policy", [("fpu avx512f avx512_bf16 amx_bf16 amx_tile", "mixed_bfloat16"),
@@ -155,3 +159,36 @@ def test_bfloat16_only_where_the_cpu_has_amx(tmp_path, flags, policy):
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
     assert fastest_compute_policy(cpuinfo) == policy
     assert fastest_compute_policy(tmp_path / "absent") == "float32"
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])
+def test_fused_batch_norm_trains_and_infers_like_the_stock_layer(policy):
+    """The fused training kernel is a speed-up only: same outputs, same moving statistics (biased variance,
+    as Keras keeps it), and inference through the stock path."""
+    import keras
+    import tensorflow as tf
+
+    from ml.model import FusedBatchNormalization
+
+    rng = np.random.default_rng(0)
+    maps = tf.constant(rng.normal(2.0, 3.0, (4, 5, 5, 6)).astype(np.float32))  # 100 values a channel
+    layers = {}
+    for name, norm in (("fused", FusedBatchNormalization), ("stock", keras.layers.BatchNormalization)):
+        layers[name] = norm(momentum=0.5, dtype=policy)
+        layers[name].build(maps.shape)
+        layers[name].gamma.assign(rng.uniform(0.5, 2.0, 6)), layers[name].beta.assign(rng.normal(0, 1, 6))
+    layers["stock"].set_weights(layers["fused"].get_weights())
+    trained = {name: layer(maps, training=True) for name, layer in layers.items()}
+    compute_dtype = keras.mixed_precision.Policy(policy).compute_dtype
+    assert trained["fused"].dtype == trained["stock"].dtype == compute_dtype
+    tolerance = 1e-5 if policy == "float32" else 2e-2  # bfloat16 outputs: 8 bits of mantissa
+    np.testing.assert_allclose(np.float32(trained["fused"]), np.float32(trained["stock"]), atol=tolerance)
+    # The moving averages moved halfway to the batch's mean and biased variance (of the maps as the layer
+    # sees them: rounded to its compute precision), in both layers.
+    np.testing.assert_allclose(layers["fused"].moving_mean, layers["stock"].moving_mean, rtol=1e-5)
+    np.testing.assert_allclose(layers["fused"].moving_variance, layers["stock"].moving_variance, rtol=1e-5)
+    np.testing.assert_allclose(layers["fused"].moving_variance,
+                               0.5 + 0.5 * np.var(np.float32(tf.cast(maps, compute_dtype)), axis=(0, 1, 2)),
+                               rtol=1e-4)
+    np.testing.assert_allclose(np.float32(layers["fused"](maps, training=False)),
+                               np.float32(layers["stock"](maps, training=False)), atol=tolerance)
