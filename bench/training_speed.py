@@ -6,11 +6,10 @@ its peer, timed in alternating rounds in one run; says which precision `--precis
 """
 import argparse
 import statistics
-import time
 
 import numpy as np
 
-import common  # noqa: F401  (puts the project on the path, quiets TensorFlow)
+from common import timings_ms  # (importing common also puts the project on the path, quiets TensorFlow)
 
 import keras
 import tensorflow as tf
@@ -46,10 +45,7 @@ def main():
         model.train_on_batch(faces, labels)  # trace and warm up
     for _ in range(ROUNDS):
         for variant, model in models.items():
-            for _ in range(args.steps // ROUNDS):
-                started = time.perf_counter()
-                model.train_on_batch(faces, labels)
-                timings[variant].append((time.perf_counter() - started) * 1000)
+            timings[variant] += timings_ms(lambda: model.train_on_batch(faces, labels), args.steps // ROUNDS, 0)
     auto = fastest_compute_policy()
     for (policy, fused), values in timings.items():
         print(f"{policy}{' (--precision auto here)' if policy == auto else ''}, "
