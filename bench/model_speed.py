@@ -1,9 +1,10 @@
 """One 48×48 face classified in-process after warm-up, with the served mirror TTA (target ≤ 2 ms).
 
-    python bench/model_speed.py [--repeat 500] [--weights PATH]
+    python bench/model_speed.py [--repeat 500] [--threads 0] [--weights PATH]
 
-Times the dtype policy the site serves in on this CPU and, as its peer, the other one, in alternating
-rounds: a shared host's speed drifts within seconds, so only interleaved timings compare fairly.
+Times the served classifier (int8 weights through TensorFlow Lite) and, as its peers, the TensorFlow graph
+it replaced in float32 and in bfloat16, in alternating rounds: a shared host's speed drifts within seconds,
+so only interleaved timings compare fairly. --threads 1 is what the web process uses (EMOJIFY_TF_THREADS).
 """
 import argparse
 import statistics
@@ -12,30 +13,34 @@ import numpy as np
 
 from common import timings_ms
 
-from ml.inference import EmotionClassifier
-from ml.model import fastest_compute_policy
+import tensorflow as tf
+
+from ml.inference import PRECISIONS, SERVED_PRECISION, EmotionClassifier
 
 ROUNDS = 10
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=500, help="timed calls per policy and batch size")
+    parser.add_argument("--repeat", type=int, default=500, help="timed calls per precision and batch size")
+    parser.add_argument("--threads", type=int, default=0, help="cores one call may use (0: all)")
     parser.add_argument("--weights", default=None, help="a .keras file (default: the shipped weights)")
     args = parser.parse_args()
-    served = fastest_compute_policy()
-    peer = "float32" if served == "mixed_bfloat16" else "mixed_bfloat16"
-    classifiers = {policy: EmotionClassifier(args.weights, policy=policy) for policy in (served, peer)}
-    print(f"{classifiers[served].weights.name}: {classifiers[served].model.count_params():,} parameters")
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    classifiers = {precision: EmotionClassifier(args.weights, precision=precision, threads=args.threads)
+                   for precision in PRECISIONS}
+    print(f"{classifiers[SERVED_PRECISION].weights.name}: {classifiers[SERVED_PRECISION].model.count_params():,} "
+          f"parameters, {args.threads or 'all'} thread(s)")
     for count in (1, 4):
         faces = np.random.default_rng(0).random((count, 48, 48, 1), dtype=np.float32)
-        timings = {policy: [] for policy in classifiers}
+        timings = {precision: [] for precision in classifiers}
         for _ in range(ROUNDS):
-            for policy, classifier in classifiers.items():
-                timings[policy] += timings_ms(lambda: classifier.predict(faces), args.repeat // ROUNDS, 5)
-        for policy, values in timings.items():
-            role = "served on this CPU" if policy == served else "peer"
-            print(f"classify {count} face(s), {policy} ({role}): median {statistics.median(values):.2f} ms "
+            for precision, classifier in classifiers.items():
+                timings[precision] += timings_ms(lambda: classifier.predict(faces), args.repeat // ROUNDS, 5)
+        for precision, values in timings.items():
+            role = "served: TensorFlow Lite, int8 weights" if precision == SERVED_PRECISION else "peer: TensorFlow graph"
+            print(f"classify {count} face(s), {precision} ({role}): median {statistics.median(values):.2f} ms "
                   f"over {len(values)} runs")
 
 

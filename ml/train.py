@@ -130,7 +130,8 @@ def main(argv=None) -> int:
     keras.models.load_model(weights_path, compile=False).save(weights_path)
 
     # --- evaluate the kept checkpoint exactly as the website serves it (mirror TTA) ---
-    report = evaluate(EmotionClassifier(weights_path), val)
+    served = EmotionClassifier(weights_path)
+    report = evaluate(served, val)
     print(format_report(report))
     wall_seconds = time.time() - started
 
@@ -149,7 +150,7 @@ def main(argv=None) -> int:
                        "fit_seconds": round(fit_seconds, 1),
                        "wall_seconds": round(wall_seconds, 1)},
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},
-        "evaluation": {"usage": args.val_usage, **report},
+        "evaluation": {"usage": args.val_usage, "served_precision": served.precision, **report},
     }
     (output_dir / "model_card.json").write_text(json.dumps(card, indent=2))
     plot_training_curves(history, output_dir / "training_curves.png",

@@ -54,6 +54,7 @@ def test_training_writes_weights_card_and_plots(trained, capsys):
     assert set(card["evaluation"]["per_class"]) == set(EMOTIONS)
     assert np.array(card["evaluation"]["confusion_matrix"]).shape == (7, 7)
     assert np.array(card["evaluation"]["confusion_matrix"]).sum() == 70
+    assert card["evaluation"]["served_precision"] == "dynamic_int8"  # measured as the site serves it
 
 
 def test_training_loss_goes_down(trained):
@@ -71,10 +72,10 @@ def test_model_has_exactly_five_convolutions(trained):
     assert sum(isinstance(layer, keras.layers.Conv2D) for layer in model.layers) == 5
 
 
-@pytest.mark.parametrize("policy", [None, "float32", "mixed_bfloat16"])  # None: the fastest on this CPU
-def test_served_classifier_computes_what_the_keras_model_computes(trained, policy):
-    """Serving folds the batch norms and freezes the graph, in either precision; the probabilities must
-    not change."""
+@pytest.mark.parametrize("precision", ["dynamic_int8", "float32", "mixed_bfloat16"])  # the first is served
+def test_served_classifier_computes_what_the_keras_model_computes(trained, precision):
+    """Serving folds the batch norms, freezes the graph and (as served) quantises the weights to int8;
+    the probabilities must stay those of the Keras model with its mirror image."""
     import keras
 
     from ml.inference import EmotionClassifier
@@ -84,9 +85,28 @@ def test_served_classifier_computes_what_the_keras_model_computes(trained, polic
     faces = preprocess_faces(synthetic_faces(21, seed=3)[0])
     model = keras.models.load_model(weights, compile=False)
     expected = (model.predict(faces, verbose=0) + model.predict(faces[:, :, ::-1], verbose=0)) / 2  # + mirror
-    served = EmotionClassifier(weights, policy=policy).predict(faces)
+    served = EmotionClassifier(weights, precision=precision).predict(faces)
     assert served.shape == (21, len(EMOTIONS))
-    np.testing.assert_allclose(served, expected, atol=0.02)  # bfloat16 rounding only
+    np.testing.assert_allclose(served, expected, atol=0.02)  # bfloat16 or int8 rounding only
+
+
+def test_served_probabilities_of_a_face_do_not_depend_on_the_rest_of_the_batch(trained):
+    """int8 activations are quantised per face, so a frame with two faces reads each one as if alone,
+    whatever batch sizes the classifier was called with before."""
+    from ml.inference import EmotionClassifier
+    from ml.preprocess import preprocess_faces
+
+    faces = preprocess_faces(synthetic_faces(9, seed=4)[0])
+    # One bright pixel on black: after standardisation a spike ~48 σ high, whose activations dwarf the
+    # other faces' — quantising with one scale for the whole batch would blur theirs.
+    faces[4] = 0.0
+    faces[4, 24, 24] = 1.0
+    classifier = EmotionClassifier(trained / "emotion_cnn.keras", threads=1)
+    together = classifier.predict(faces)
+    alone = np.concatenate([classifier.predict(faces[index:index + 1]) for index in range(len(faces))])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    np.testing.assert_allclose(classifier.predict(faces, batch_size=4), together, atol=1e-6)
+    np.testing.assert_allclose(together.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_evaluate_last_line_is_the_accuracy_contract(trained, tiny_csv, capsys):
