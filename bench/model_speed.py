@@ -39,7 +39,8 @@ def main():
             for precision, classifier in classifiers.items():
                 timings[precision] += timings_ms(lambda: classifier.predict(faces), args.repeat // ROUNDS, 5)
         for precision, values in timings.items():
-            role = "served: TensorFlow Lite, int8 weights" if precision == SERVED_PRECISION else "peer: TensorFlow graph"
+            served = precision == SERVED_PRECISION
+            role = "served: TensorFlow Lite, int8 weights" if served else "peer: TensorFlow graph"
             print(f"classify {count} face(s), {precision} ({role}): median {statistics.median(values):.2f} ms "
                   f"over {len(values)} runs")
 
