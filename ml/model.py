@@ -103,12 +103,12 @@ def build_model(*, widths=(48, 96, 192, 256, 384), dense_units: int = 256, dropo
     return keras.Model(inputs, outputs, name="emotion_cnn")
 
 
-def fold_batch_norms(model: keras.Model, policy: str | None = None) -> keras.Model:
+def fold_batch_norms(model: keras.Model, policy: str) -> keras.Model:
     """The same network for inference, with each batch norm folded into the layer before it.
 
     Conv → BN → ReLU becomes one conv with a bias and a ReLU (kernel × γ/√(σ²+ε), bias β − μ·γ/√(σ²+ε)):
     the same function in fewer, fusable ops, which is most of what a one-face call costs on a CPU.
-    `policy` (default: the fastest on this CPU) is independent of the precision the weights trained in.
+    `policy`, the Keras dtype policy it computes in, is independent of the precision the weights trained in.
     """
     import numpy as np
 
@@ -119,7 +119,6 @@ def fold_batch_norms(model: keras.Model, policy: str | None = None) -> keras.Mod
         scale = gamma / np.sqrt(variance + norm.epsilon)
         return [kernel * scale, beta - mean * scale]
 
-    policy = policy or fastest_compute_policy()
     inputs = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="face")
     x = PerImageStandardization(name="standardize", dtype="float32")(inputs)
     weights = []
