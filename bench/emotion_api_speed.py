@@ -11,15 +11,11 @@ import argparse
 import io
 import itertools
 import statistics
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 
-from common import ROOT, median_ms, setup_django, timings_ms
-
-FER_PACKAGES = ROOT / "bench" / ".fer-packages"
+from common import fer_detector, median_ms, setup_django, timings_ms
 
 
 def frames(count: int) -> list[bytes]:
@@ -71,13 +67,7 @@ def stages(jpegs, repeat):
 
 
 def fer(jpegs, repeat):
-    if not (FER_PACKAGES / "fer").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(FER_PACKAGES),
-                        "fer", "pandas", "requests", "tqdm"], check=True)
-    sys.path.append(str(FER_PACKAGES))
-    from fer.fer import FER
-
-    detector = FER(mtcnn=False)
+    detector = fer_detector()
 
     def detect(data):
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

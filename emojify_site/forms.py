@@ -4,7 +4,7 @@ from django import forms
 
 from avatars.forms import LookForm, RenderOptionsForm
 from avatars.models import SavedAvatar
-from recognition.forms import ImageField, ImageForm
+from recognition.forms import CalibrationForm, ImageField, ImageForm
 
 
 class AvatarChoiceForm(forms.Form):
@@ -27,8 +27,8 @@ class AvatarChoiceForm(forms.Form):
         return cleaned
 
 
-class EmojiRequestForm(ImageForm, RenderOptionsForm, AvatarChoiceForm):
-    """POST /api/emoji: a photo or frame + the avatar + format (svg|png) and PNG size."""
+class EmojiRequestForm(ImageForm, CalibrationForm, RenderOptionsForm, AvatarChoiceForm):
+    """POST /api/emoji: a photo or frame (+ the person's baseline) + the avatar + format (svg|png) and PNG size."""
 
 
 class EmojifyRequestForm(ImageForm, AvatarChoiceForm):

@@ -71,12 +71,15 @@ class CsrfTokenView(View):
 
 
 class EmojiAPIView(ImageAPIView):
-    """POST /api/emoji: read the emotion of the largest face, answer the avatar wearing it as a file."""
+    """POST /api/emoji: read the emotion of the largest face (calibrated to the person with a `baseline`),
+    answer the avatar wearing it as a file."""
 
     form_class = EmojiRequestForm
 
     def form_valid(self, form):
-        faces = [face for face in read_faces(form.cleaned_data["image"]) if face.emotion is not None]
+        baseline = form.cleaned_data["baseline"]
+        faces = [face for face in read_faces(form.cleaned_data["image"], baseline=baseline)
+                 if face.emotion is not None]
         if not faces:
             return json_error("no face found in the image: face the camera in good light, or try another photo",
                               status=422)
@@ -85,7 +88,8 @@ class EmojiAPIView(ImageAPIView):
                                   form.cleaned_data["size"])
         response["X-Emotion"] = face.emotion
         response["X-Confidence"] = f"{face.confidence:.4f}"
-        response["Access-Control-Expose-Headers"] = "X-Emotion, X-Confidence"
+        response["X-Calibrated"] = "true" if baseline is not None else "false"
+        response["Access-Control-Expose-Headers"] = "X-Emotion, X-Confidence, X-Calibrated"
         return response
 
 

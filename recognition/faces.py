@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from django.conf import settings
 
+from ml.calibration import calibrate
 from ml.inference import shared_classifier
 from ml.labels import EMOTIONS
 from ml.preprocess import preprocess_faces, to_grayscale
@@ -54,7 +55,8 @@ def classifier():
 @dataclass
 class FaceReading:
     box: tuple[int, int, int, int]  # x, y, w, h in the input image
-    probabilities: np.ndarray | None  # None when the face is too small to read
+    probabilities: np.ndarray | None  # None when the face is too small to read; calibrated with a baseline
+    raw_probabilities: np.ndarray | None = None  # the model's own reading, where it was calibrated
 
     @property
     def emotion(self) -> str | None:
@@ -65,13 +67,20 @@ class FaceReading:
         return None if self.probabilities is None else float(np.max(self.probabilities))
 
     def as_json(self) -> dict:
-        return {
+        reading = {
             "box": [int(value) for value in self.box],
             "emotion": self.emotion,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
-            "probabilities": None if self.probabilities is None else {
-                emotion: round(float(p), 4) for emotion, p in zip(EMOTIONS, self.probabilities)},
+            "probabilities": _by_emotion(self.probabilities),
         }
+        if self.raw_probabilities is not None:
+            reading["raw_probabilities"] = _by_emotion(self.raw_probabilities)
+        return reading
+
+
+def _by_emotion(probabilities: np.ndarray | None) -> dict[str, float] | None:
+    return None if probabilities is None else {emotion: round(float(p), 4)
+                                               for emotion, p in zip(EMOTIONS, probabilities)}
 
 
 def detect_faces(gray: np.ndarray, min_face: float = WEBCAM_MIN_FACE,
@@ -104,14 +113,21 @@ def crop_face(gray: np.ndarray, box) -> np.ndarray:
 
 
 def read_faces(image: np.ndarray, *, min_face: float = WEBCAM_MIN_FACE,
-               first_pass: float | None = WEBCAM_FIRST_PASS_FACE) -> list[FaceReading]:
-    """Every face in a BGR or grayscale image with its emotion probabilities, largest face first."""
+               first_pass: float | None = WEBCAM_FIRST_PASS_FACE,
+               baseline: np.ndarray | None = None) -> list[FaceReading]:
+    """Every face in a BGR or grayscale image with its emotion probabilities, largest face first.
+
+    With a `baseline` (the person's resting-face reading, ml.calibration) each reading is calibrated to it
+    and the model's own reading is kept as `raw_probabilities`.
+    """
     gray = to_grayscale(image)
     boxes = detect_faces(gray, min_face=min_face, first_pass=first_pass)
     readable = [box for box in boxes if min(box[2], box[3]) >= MIN_CLASSIFY_PIXELS]
-    probabilities = classifier().predict(preprocess_faces([crop_face(gray, box) for box in readable]))
-    by_box = dict(zip(readable, probabilities))
-    return [FaceReading(box, by_box.get(box)) for box in boxes]
+    raw = classifier().predict(preprocess_faces([crop_face(gray, box) for box in readable]))
+    if baseline is None:
+        return [FaceReading(box, dict(zip(readable, raw)).get(box)) for box in boxes]
+    readings = dict(zip(readable, zip(calibrate(raw, baseline), raw)))
+    return [FaceReading(box, *readings.get(box, (None, None))) for box in boxes]
 
 
 def warm_up() -> None:

@@ -1,8 +1,13 @@
-"""The `image` field every image-taking endpoint shares: an uploaded file or a data: URL, decoded in memory."""
+"""The `image` field every image-taking endpoint shares (an uploaded file or a data: URL, decoded in memory),
+and the optional `baseline` that calibrates a reading to the person (ml.calibration)."""
 from __future__ import annotations
+
+import json
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+
+from ml.calibration import BaselineError, parse_baseline
 
 from .images import ImageInputError, bytes_from_data_url, check_size, decode_image
 
@@ -56,3 +61,32 @@ class ImageForm(forms.Form):
     """An image to read faces in: grey is all the detector and the model look at."""
 
     image = ImageField(grayscale=True)
+
+
+class BaselineField(forms.Field):
+    """A JSON object {emotion: probability} — the person's resting face as /api/emotion read it — cleaned to
+    the 7 probabilities in EMOTIONS order, or None when not given."""
+
+    def clean(self, value):
+        # Like ImageField: Field.clean's emptiness checks cannot take the NumPy array this cleans to.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            mapping = json.loads(value)
+        except (TypeError, ValueError):
+            raise forms.ValidationError("baseline is not valid JSON: send a JSON object such as "
+                                        '{"angry": 0.1, …, "neutral": 0.6} with all 7 emotions') from None
+        try:
+            return parse_baseline(mapping)
+        except BaselineError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class CalibrationForm(forms.Form):
+    """Optional: read faces against the person's resting face."""
+
+    baseline = BaselineField(required=False)
+
+
+class EmotionForm(ImageForm, CalibrationForm):
+    """POST /api/emotion: an image, optionally with the person's baseline."""

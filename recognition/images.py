@@ -65,6 +65,11 @@ def decode_image(data: bytes, *, grayscale: bool = False) -> np.ndarray:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise ImageInputError("not an image: send a JPEG, PNG or WebP file") from None
+    except Image.DecompressionBombError:  # Pillow's own pixel limit, checked on the header
+        raise ImageInputError(f"image is too large to decode: at most {MAX_SIDE} px a side and "
+                              f"{MAX_PIXELS // 1_000_000} megapixels", status=413) from None
+    except (OSError, SyntaxError, ValueError):  # a header cut short or mangled
+        raise ImageInputError("the image file is truncated or corrupt") from None
     if image.format not in ACCEPTED_FORMATS:
         raise ImageInputError(f"unsupported image format {image.format}: send a JPEG, PNG or WebP file")
     width, height = image.size

@@ -3,6 +3,7 @@ import base64
 import io
 import json
 import os
+import zlib
 
 import cv2
 import numpy as np
@@ -87,7 +88,7 @@ def test_same_face_twice_gives_two_faces_largest_first(client):
 def test_no_face_is_an_empty_200(client, picture):
     response = post_image(client, images.encode(picture))
     assert response.status_code == 200
-    assert response.json() == {"faces": [], "primary": None}
+    assert response.json() == {"faces": [], "primary": None, "calibrated": False}
 
 
 def bomb_png() -> bytes:
@@ -95,6 +96,16 @@ def bomb_png() -> bytes:
     buffer = io.BytesIO()
     Image.new("L", (10000, 10000)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def huge_header_png() -> bytes:
+    """A PNG whose header claims 20000×20000 (Pillow's own bomb limit refuses it on open), cut after the header."""
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    data[16:24] = (20000).to_bytes(4, "big") * 2  # IHDR width and height
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")  # the header's checksum, made valid
+    return bytes(data[:65])
 
 
 def wide_png() -> bytes:
@@ -111,6 +122,9 @@ def wide_png() -> bytes:
     (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:5000]), 400, "truncated or corrupt"),
     (lambda c: post_image(c, images.encode(images.astronaut_bgr(), ".png")[:20000], "x.png"), 400,
      "truncated or corrupt"),
+    (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:10]), 400, "truncated or corrupt"),
+    (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:300]), 400, "truncated or corrupt"),
+    (lambda c: post_image(c, huge_header_png(), "claims.png"), 413, "too large"),
     (lambda c: post_image(c, bomb_png(), "bomb.png"), 413, "10000×10000"),
     (lambda c: post_image(c, wide_png(), "wide.png"), 413, "9000×10"),
     (lambda c: post_image(c, b"\xff\xd8" + os.urandom(settings.MAX_IMAGE_BYTES)), 413, "larger than 8 MB"),

@@ -1,0 +1,190 @@
+"""How well the served pipeline reads real photos, raw and calibrated to each person, beside the `fer` package.
+
+    python bench/real_photos.py portraits-dev [--no-fer] [--sweep]
+    python bench/real_photos.py realfaces [--no-fer] [--sweep]
+
+DATA is a folder of ``<emotion>/<file>.jpg`` (or the name of one under ../shared/data). Each photo is placed
+in a 640×480 frame as a webcam would see it (scaled to --photo-side px high, centred, edges replicated),
+JPEG-encoded as the generate page sends its frames, and read through the served pipeline: decode (luma) →
+Haar detection → FER framing → the shipped model with mirror TTA (recognition.faces.read_faces). The `fer`
+package reads the same frames in the same run.
+
+Printed: faces found, accuracy (a photo whose face was not found counts as wrong), macro recall (the mean of
+the 7 per-class recalls, so the rare classes weigh as much as neutral) and per-class recall.
+
+Calibrated: every photo is read again against its person's resting face (ml.calibration), the baseline being
+the mean reading of that person's *other* neutral photos (leave-one-out), as the generate page builds it from
+a few relaxed frames. The person is the file name's first two characters (portraits-dev) or people.csv's
+`person` column (realfaces); photos of people without another neutral photo keep their raw reading and are
+counted apart. --sweep prints the calibrated figures for a grid of strengths and neutral bonuses.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from common import ROOT, fer_detector, setup_django
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FRAME_SIZE = (640, 480)
+JPEG_QUALITY = 92  # what the generate page's canvas.toBlob uses for a capture
+
+
+def photo_folder(name: str) -> Path:
+    path = Path(name)
+    return path if path.is_dir() else SHARED_DATA / name
+
+
+def read_photos(folder: Path):
+    """(file, emotion label, person or None, BGR image) for each photo, sorted by file name."""
+    from ml.labels import EMOTIONS
+
+    people = {}
+    if (folder / "people.csv").is_file():
+        with open(folder / "people.csv", newline="") as handle:
+            people = {row["file"]: row["person"] or None for row in csv.DictReader(handle)}
+    photos = []
+    for label, emotion in enumerate(EMOTIONS):
+        for file in sorted((folder / emotion).glob("*.jp*g")):
+            relative = f"{emotion}/{file.name}"
+            person = people.get(relative) if people else file.name[:2]
+            photos.append((relative, label, person, cv2.imread(str(file), cv2.IMREAD_COLOR)))
+    return photos
+
+
+def webcam_frame(photo: np.ndarray, photo_side: int) -> bytes:
+    """The photo centred in a 640×480 frame, as JPEG bytes."""
+    height, width = photo.shape[:2]
+    scale = photo_side / height
+    photo = cv2.resize(photo, (round(width * scale), photo_side),
+                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    height, width = photo.shape[:2]
+    left, top = (FRAME_SIZE[0] - width) // 2, (FRAME_SIZE[1] - height) // 2
+    frame = cv2.copyMakeBorder(photo, top, FRAME_SIZE[1] - height - top, left, FRAME_SIZE[0] - width - left,
+                               cv2.BORDER_REPLICATE)
+    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])[1].tobytes()
+
+
+def read_ours(frames) -> list[np.ndarray | None]:
+    """The served reading of each frame's primary face (the largest readable one), None when none is found."""
+    from recognition.faces import read_faces
+    from recognition.images import decode_image
+
+    readings = []
+    for frame in frames:
+        readable = [face for face in read_faces(decode_image(frame, grayscale=True)) if face.emotion]
+        readings.append(readable[0].probabilities if readable else None)
+    return readings
+
+
+def read_fer(frames) -> list[np.ndarray | None]:
+    from ml.labels import EMOTIONS
+
+    detector = fer_detector()
+    readings = []
+    for frame in frames:
+        found = detector.detect_emotions(cv2.imdecode(np.frombuffer(frame, np.uint8), cv2.IMREAD_COLOR))
+        if found:
+            largest = max(found, key=lambda face: face["box"][2] * face["box"][3])
+            readings.append(np.array([largest["emotions"][emotion] for emotion in EMOTIONS], np.float32))
+        else:
+            readings.append(None)
+    return readings
+
+
+def scores(labels, readings) -> dict:
+    """Found rate, accuracy (not found = wrong), macro recall and per-class recall."""
+    from ml.labels import EMOTIONS
+
+    labels = np.asarray(labels)
+    predicted = np.array([-1 if reading is None else int(np.argmax(reading)) for reading in readings])
+    recall = {emotion: float(np.mean(predicted[labels == index] == index))
+              for index, emotion in enumerate(EMOTIONS) if np.any(labels == index)}
+    return {"count": len(labels), "found": float(np.mean(predicted >= 0)),
+            "accuracy": float(np.mean(predicted == labels)), "macro_recall": float(np.mean(list(recall.values()))),
+            "recall": recall}
+
+
+def format_scores(name: str, result: dict) -> str:
+    per_class = " ".join(f"{emotion} {value:.0%}" for emotion, value in result["recall"].items())
+    return (f"{name:<34} n={result['count']:<5} found {result['found']:6.1%}  accuracy {result['accuracy']:6.1%}"
+            f"  macro recall {result['macro_recall']:6.1%}  | {per_class}")
+
+
+def leave_one_out_baselines(photos, readings) -> list[np.ndarray | None]:
+    """For each photo, the baseline from its person's other neutral photos (None where there are none)."""
+    from ml.calibration import baseline_from_readings
+    from ml.labels import EMOTIONS
+
+    neutral = EMOTIONS.index("neutral")
+    resting = defaultdict(list)  # person → [(photo index, reading)]
+    for index, ((_, label, person, _), reading) in enumerate(zip(photos, readings)):
+        if person and label == neutral and reading is not None:
+            resting[person].append((index, reading))
+    baselines = []
+    for index, (_, _, person, _) in enumerate(photos):
+        others = [reading for other, reading in resting.get(person, []) if other != index]
+        baselines.append(baseline_from_readings(others) if others else None)
+    return baselines
+
+
+def calibrated_readings(readings, baselines, **options):
+    from ml.calibration import calibrate
+
+    return [reading if reading is None or baseline is None else calibrate(reading, baseline, **options)
+            for reading, baseline in zip(readings, baselines)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", help="portraits-dev, realfaces, or a folder of <emotion>/ photos")
+    parser.add_argument("--photo-side", type=int, default=288,
+                        help="photo height in the 640×480 frame, px (a face near a laptop camera)")
+    parser.add_argument("--no-fer", action="store_true", help="skip the fer package")
+    parser.add_argument("--sweep", action="store_true",
+                        help="calibrated figures for a grid of strengths and neutral bonuses")
+    args = parser.parse_args()
+    setup_django()
+    from ml import calibration
+    from recognition.faces import warm_up
+
+    folder = photo_folder(args.data)
+    photos = read_photos(folder)
+    if not photos:
+        parser.error(f"{folder}: no <emotion>/*.jpg photos")
+    frames = [webcam_frame(image, args.photo_side) for *_, image in photos]
+    labels = [label for _, label, _, _ in photos]
+    warm_up()
+    ours = read_ours(frames)
+    print(f"{folder}: {len(photos)} photos in {FRAME_SIZE[0]}×{FRAME_SIZE[1]} frames "
+          f"({args.photo_side} px high), served pipeline")
+    print(format_scores("ours", scores(labels, ours)))
+    peer = None if args.no_fer else read_fer(frames)
+    if peer is not None:
+        print(format_scores("fer package", scores(labels, peer)))
+
+    baselines = leave_one_out_baselines(photos, ours)
+    with_baseline = [index for index, baseline in enumerate(baselines) if baseline is not None]
+    people = {photos[index][2] for index in with_baseline}
+    print(f"calibrated: {len(with_baseline)} photos of {len(people)} people have another neutral photo "
+          f"(strength {calibration.CALIBRATION_STRENGTH}, neutral bonus {calibration.NEUTRAL_BONUS})")
+    subset = lambda values: [values[index] for index in with_baseline]
+    print(format_scores("  ours raw, same photos", scores(subset(labels), subset(ours))))
+    print(format_scores("  ours calibrated", scores(subset(labels), subset(calibrated_readings(ours, baselines)))))
+    if peer is not None:
+        print(format_scores("  fer package, same photos", scores(subset(labels), subset(peer))))
+    if args.sweep:
+        for strength in (0.5, 0.75, 1.0):
+            for bonus in (0.0, 0.5, 1.0, 1.5):
+                result = scores(subset(labels), subset(calibrated_readings(ours, baselines, strength=strength,
+                                                                           neutral_bonus=bonus)))
+                print(format_scores(f"  sweep strength {strength} bonus {bonus}", result))
+
+
+if __name__ == "__main__":
+    main()
