@@ -59,15 +59,20 @@ def read_photos(folder: Path):
 
 def webcam_frame(photo: np.ndarray, photo_side: int) -> bytes:
     """The photo centred in a 640×480 frame, as JPEG bytes."""
+    frame = place_in_frame(photo, photo_side)
+    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])[1].tobytes()
+
+
+def place_in_frame(photo: np.ndarray, photo_side: int) -> np.ndarray:
+    """The photo scaled to `photo_side` px high and centred in a 640×480 BGR frame, edges replicated."""
     height, width = photo.shape[:2]
     scale = photo_side / height
     photo = cv2.resize(photo, (round(width * scale), photo_side),
                        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     height, width = photo.shape[:2]
     left, top = (FRAME_SIZE[0] - width) // 2, (FRAME_SIZE[1] - height) // 2
-    frame = cv2.copyMakeBorder(photo, top, FRAME_SIZE[1] - height - top, left, FRAME_SIZE[0] - width - left,
-                               cv2.BORDER_REPLICATE)
-    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])[1].tobytes()
+    return cv2.copyMakeBorder(photo, top, FRAME_SIZE[1] - height - top, left, FRAME_SIZE[0] - width - left,
+                              cv2.BORDER_REPLICATE)
 
 
 def read_ours(frames) -> list[np.ndarray | None]:

@@ -5,6 +5,12 @@
 // Smoothing: the label is the argmax of the mean probabilities of the last SMOOTHING_WINDOW frames that
 // showed a face (about one second), so a single odd frame does not make the label flicker. The window is
 // emptied when no face has been seen for FACE_LOST_MS.
+//
+// Calibration: when the camera starts, the person relaxes their face for CALIBRATION_MS of frames that show
+// a face; the mean of those readings is their baseline (7 numbers, kept in this tab's sessionStorage only),
+// sent with every later frame so the server reads them against their own resting face (ml/calibration.py).
+// "Skip" reads uncalibrated; "Recalibrate" starts again. "Not right? Choose:" downloads the expression the
+// person picks instead of the one read.
 (function () {
   "use strict";
   const SMOOTHING_WINDOW = 6;
@@ -12,6 +18,10 @@
   const FACE_LOST_MS = 1000;
   const LIVE_FRAME_WIDTH = 320;
   const CAPTURE_FRAME_WIDTH = 640;
+  const CALIBRATION_MS = 2000;
+  const CALIBRATION_MIN_READINGS = 5;
+  const CALIBRATION_MAX_GAP_MS = 300;  // a longer gap between two face frames counts as this much
+  const BASELINE_KEY = "emojify-baseline";
 
   const app = document.getElementById("generate-app");
   const csrfToken = app.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -29,6 +39,10 @@
   const result = document.getElementById("result");
   const resultImage = document.getElementById("result-image");
   const resultCaption = document.getElementById("result-caption");
+  const calibrationState = document.getElementById("calibration-state");
+  const countdown = document.getElementById("calibration-countdown");
+  const skipButton = document.getElementById("calibration-skip");
+  const recalibrateButton = document.getElementById("recalibrate");
   const frameCanvas = document.createElement("canvas");
 
   let stream = null;
@@ -37,6 +51,17 @@
   let lastFaceAt = 0;
   let shownEmotion = null;
   let resultUrl = null;
+  let baseline = storedBaseline();
+  let calibration = null;  // while calibrating: { readings, faceMs, lastFaceAt }
+
+  function storedBaseline() {
+    try {
+      const value = JSON.parse(sessionStorage.getItem(BASELINE_KEY));
+      return value && typeof value === "object" ? value : null;
+    } catch (error) {
+      return null;
+    }
+  }
 
   function setStatus(element, message, warn) {
     element.hidden = !message;
@@ -73,7 +98,59 @@
     cameraToggle.textContent = "Turn camera off";
     generateButton.disabled = false;
     setStatus(cameraStatus, "Looking for your face…");
+    if (baseline) showCalibration("calibrated");
+    else startCalibration();
     readFrames();
+  }
+
+  function showCalibration(state, secondsLeft) {
+    calibrationState.dataset.state = state;
+    calibrationState.classList.toggle("warn", state === "uncalibrated");
+    const texts = {
+      calibrating: `Calibrating: relax your face and look at the camera… ${secondsLeft}`,
+      calibrated: "Calibrated to you: your expressions are read against your relaxed face.",
+      uncalibrated: "Not calibrated: reading without your relaxed face. Recalibrate to read you better.",
+    };
+    calibrationState.textContent = texts[state];
+    countdown.hidden = state !== "calibrating";
+    countdown.textContent = secondsLeft || "";
+    skipButton.hidden = state !== "calibrating";
+    recalibrateButton.disabled = !running || state === "calibrating";
+  }
+
+  function startCalibration() {
+    calibration = { readings: [], faceMs: 0, lastFaceAt: null };
+    recent = [];
+    label.textContent = "…";
+    showCalibration("calibrating", Math.ceil(CALIBRATION_MS / 1000));
+  }
+
+  function calibrate(face, now) {
+    if (!face) {
+      calibration.lastFaceAt = null;  // only frames with a face count
+      return;
+    }
+    if (calibration.lastFaceAt !== null) calibration.faceMs += Math.min(now - calibration.lastFaceAt, CALIBRATION_MAX_GAP_MS);
+    calibration.lastFaceAt = now;
+    calibration.readings.push(face.probabilities);
+    if (calibration.faceMs < CALIBRATION_MS || calibration.readings.length < CALIBRATION_MIN_READINGS) {
+      showCalibration("calibrating", Math.max(1, Math.ceil((CALIBRATION_MS - calibration.faceMs) / 1000)));
+      return;
+    }
+    const mean = average(calibration.readings);
+    const total = Object.values(mean).reduce((sum, p) => sum + p, 0);
+    baseline = Object.fromEntries(Object.entries(mean).map(([emotion, p]) => [emotion, p / total]));
+    sessionStorage.setItem(BASELINE_KEY, JSON.stringify(baseline));
+    calibration = null;
+    showCalibration("calibrated");
+  }
+
+  function skipCalibration() {
+    calibration = null;
+    baseline = null;
+    sessionStorage.removeItem(BASELINE_KEY);
+    recent = [];
+    showCalibration("uncalibrated");
   }
 
   function stopCamera() {
@@ -85,6 +162,8 @@
     cameraToggle.textContent = "Turn camera on";
     setStatus(cameraStatus, "Camera off.");
     drawBox(null);
+    if (calibration) skipCalibration();
+    else showCalibration(baseline ? "calibrated" : "uncalibrated");
   }
 
   function grabFrame(width, quality) {
@@ -110,7 +189,9 @@
       try {
         if (video.videoWidth) {
           const { blob, scale } = await grabFrame(LIVE_FRAME_WIDTH, 0.8);
-          const response = await post(app.dataset.emotionUrl, { image: blob });
+          // While calibrating, the raw reading is what the baseline is made of.
+          const fields = baseline && !calibration ? { image: blob, baseline: JSON.stringify(baseline) } : { image: blob };
+          const response = await post(app.dataset.emotionUrl, fields);
           const data = await response.json();
           if (response.ok) showReading(data, scale);
           else setStatus(cameraStatus, data.error || "The server could not read this frame.", true);
@@ -126,6 +207,13 @@
   function showReading(data, scale) {
     const now = performance.now();
     const face = data.primary === null ? null : data.faces[data.primary];
+    if (calibration) {
+      if (!data.calibrated) calibrate(face, now);
+      setStatus(cameraStatus, face ? "Hold still with a relaxed face." : "No face seen. Face the camera in good light.", !face);
+      drawBox(face ? face.box.map((value) => value / scale) : null);
+      return;
+    }
+    if (Boolean(baseline) !== Boolean(data.calibrated)) return;  // answered before (re)calibration changed
     if (face) {
       lastFaceAt = now;
       recent.push(face.probabilities);
@@ -177,18 +265,32 @@
   }
 
   async function generate(image) {
+    const fields = { image, avatar: app.dataset.avatarId, format: document.getElementById("format").value,
+                     size: document.getElementById("size").value };
+    if (baseline) fields.baseline = JSON.stringify(baseline);
+    await download(() => post(app.dataset.emojiUrl, fields), (response) => response.headers.get("X-Emotion"));
+  }
+
+  // The expression the person picks ("Not right? Choose:"): the saved avatar's file for that emotion.
+  async function generateChosen(emotion) {
+    const format = document.getElementById("format").value;
+    const url = app.dataset.emojiFileUrl.replace("EMOTION", emotion).replace("FORMAT", format) +
+                `?size=${document.getElementById("size").value}`;
+    await download(() => fetch(url, { credentials: "same-origin" }), () => emotion);
+  }
+
+  async function download(request, emotionOf) {
     generateButton.disabled = true;
     setStatus(generateStatus, "Making your emoji…");
     const format = document.getElementById("format").value;
     try {
-      const response = await post(app.dataset.emojiUrl, {
-        image, avatar: app.dataset.avatarId, format, size: document.getElementById("size").value });
+      const response = await request();
       if (!response.ok) {
         const data = await response.json().catch(() => ({}));
         setStatus(generateStatus, data.error || `The server answered ${response.status}.`, true);
         return;
       }
-      const emotion = response.headers.get("X-Emotion");
+      const emotion = emotionOf(response);
       const blob = await response.blob();
       if (resultUrl) URL.revokeObjectURL(resultUrl);
       resultUrl = URL.createObjectURL(blob);
@@ -225,5 +327,10 @@
     generate(photoInput.files[0]);
   });
   cameraToggle.addEventListener("click", () => (running ? stopCamera() : startCamera()));
+  skipButton.addEventListener("click", skipCalibration);
+  recalibrateButton.addEventListener("click", startCalibration);
+  for (const button of document.querySelectorAll("#choices button[data-emotion]")) {
+    button.addEventListener("click", () => generateChosen(button.dataset.emotion));
+  }
   startCamera();
 })();

@@ -1,0 +1,195 @@
+"""Calibration on the generate page in real headless Chromium with a fake camera: the countdown, the state,
+Recalibrate and Skip, the manual expression choice reaching the download, and — with a video built here from
+one real person of ../shared/data/portraits-dev (never committed) — each expression's label within 1 s."""
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from avatars.models import SavedAvatar
+from avatars.rendering import render_png
+from ml.labels import EMOTIONS
+
+from . import images
+from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
+    create_avatar, download, launch, playwright_instance, pytestmark, write_y4m)
+
+PORTRAITS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "portraits-dev"
+STATE = "document.getElementById('calibration-state').dataset.state"
+LABEL = "document.getElementById('emotion-label').dataset.emotion"
+
+
+def open_generate_page(playwright_instance, live_server, video: Path):
+    browser = launch(playwright_instance, video)
+    context = browser.new_context(accept_downloads=True, permissions=["camera"],
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    create_avatar(page, live_server.url)
+    return browser, page, errors
+
+
+def test_calibration_flow_and_manual_choice(live_server, playwright_instance, tmp_path, transactional_db):
+    """The astronaut smiles all the time: calibrated to that smile, her smile is her resting face."""
+    video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
+    browser, page, errors = open_generate_page(playwright_instance, live_server, video)
+
+    # When the camera starts: a visible countdown and the state, then "calibrated to you".
+    page.wait_for_function(f"{STATE} === 'calibrating'", timeout=30_000)
+    assert "relax your face" in page.locator("#calibration-state").inner_text()
+    assert page.locator("#calibration-countdown").is_visible()
+    assert page.locator("#calibration-countdown").inner_text() in {"1", "2"}
+    page.wait_for_function(f"{STATE} === 'calibrated'", timeout=30_000)
+    assert "Calibrated to you" in page.locator("#calibration-state").inner_text()
+    assert not page.locator("#calibration-countdown").is_visible()
+    stored = json.loads(page.evaluate("sessionStorage.getItem('emojify-baseline')"))
+    assert list(stored) == list(EMOTIONS) and sum(stored.values()) == pytest.approx(1, abs=1e-3)
+    assert stored["happy"] > 0.4  # the baseline is her reading at rest: 7 numbers, no picture
+
+    # Read against her own smile, the smile is no expression; Generate uses that calibrated reading.
+    page.wait_for_function(f"{LABEL} === 'neutral'", timeout=30_000)
+    name, _ = download(page, lambda: page.get_by_role("button", name="Generate emoji").click())
+    assert name == "emoji-neutral.png"
+
+    # Not right? The person picks the expression; the download is that expression of their avatar.
+    page.locator("#size").select_option("256")
+    name, data = download(page, lambda: page.locator('#choices button[data-emotion="surprise"]').click())
+    assert name == "emoji-surprise.png"
+    avatar = SavedAvatar.objects.get()
+    assert data == render_png(avatar.look, "surprise", 256)
+    assert Image.open(io.BytesIO(data)).size == (256, 256)
+    assert page.locator("#result").get_attribute("data-emotion") == "surprise"
+
+    # The baseline outlives a reload of the tab; Recalibrate starts again, Skip reads uncalibrated.
+    page.reload()
+    page.wait_for_function(f"{STATE} === 'calibrated'", timeout=30_000)
+    page.get_by_role("button", name="Recalibrate").click()
+    assert page.evaluate(STATE) == "calibrating"
+    page.get_by_role("button", name="Skip calibration").click()
+    assert page.evaluate(STATE) == "uncalibrated"
+    assert "Not calibrated" in page.locator("#calibration-state").inner_text()
+    assert page.evaluate("sessionStorage.getItem('emojify-baseline')") is None
+    page.wait_for_function(f"{LABEL} === 'happy'", timeout=30_000)
+    name, _ = download(page, lambda: page.get_by_role("button", name="Generate emoji").click())
+    assert name == "emoji-happy.png"
+    assert errors == []
+    browser.close()
+
+
+# --- live, with a real person's expressions ---
+
+FRAME_RATE = 10
+SEGMENT_SECONDS = {"neutral": 5, "first": 3, "second": 3}
+MARKER_LEVELS = (0, 128, 255)  # a corner block tells the test which segment the camera shows
+
+
+def real_photos_module():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import real_photos
+
+    return real_photos
+
+
+def as_live_frame(frame: np.ndarray) -> np.ndarray:
+    """What the page sends for a live reading: 320 px wide, JPEG quality 0.8."""
+    small = cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA)
+    return cv2.imdecode(cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], cv2.IMREAD_GRAYSCALE)
+
+
+def choose_person(real_photos):
+    """The first person (by file name) with a happy take read happy against their neutral takes, and a take
+    of another expression that the raw model misreads but the calibrated reading gets right."""
+    from ml.calibration import baseline_from_readings, calibrate
+    from recognition.faces import read_faces
+
+    def reading(frame):
+        faces = [face for face in read_faces(as_live_frame(frame)) if face.emotion]
+        return faces[0].probabilities if faces else None
+
+    photos = real_photos.read_photos(PORTRAITS)
+    for person in sorted({person for _, _, person, _ in photos}):
+        frames = {name: real_photos.place_in_frame(image, 288) for name, _, who, image in photos if who == person}
+        neutral = [frame for name, frame in frames.items() if name.startswith("neutral/")]
+        resting = [reading(frame) for frame in neutral]
+        if len(neutral) < 2 or any(value is None for value in resting):
+            continue
+        baseline = baseline_from_readings(resting)
+        picked = {}
+        for name, frame in frames.items():
+            emotion = name.split("/")[0]
+            raw = reading(frame)
+            if emotion == "neutral" or raw is None or EMOTIONS[int(np.argmax(calibrate(raw, baseline)))] != emotion:
+                continue
+            if emotion == "happy":
+                picked.setdefault("first", (emotion, frame))
+            elif EMOTIONS[int(np.argmax(raw))] != emotion:
+                picked.setdefault("second", (emotion, frame))
+        if len(picked) == 2:
+            return person, neutral, picked
+    pytest.fail("no portraits-dev person has a happy take and a take only calibration reads right")
+
+
+def marked(frame: np.ndarray, segment: int) -> np.ndarray:
+    frame = frame.copy()
+    frame[:48, :48] = MARKER_LEVELS[segment]
+    return frame
+
+
+@pytest.mark.skipif(not PORTRAITS.is_dir(), reason="portraits-dev is not on this machine "
+                    "(../shared/data/portraits-dev); a user's fresh clone has no dataset")
+def test_live_calibrated_labels_follow_a_real_person(live_server, playwright_instance, tmp_path):
+    person, neutral, picked = choose_person(real_photos_module())
+    segments = [("neutral", [marked(frame, 0) for frame in neutral]),
+                ("first", [marked(picked["first"][1], 1)]), ("second", [marked(picked["second"][1], 2)])]
+    path = tmp_path / "person.y4m"  # in the test's temporary folder only: never committed
+    with open(path, "wb") as video:
+        video.write(f"YUV4MPEG2 W640 H480 F{FRAME_RATE}:1 Ip A1:1 C420jpeg\n".encode())
+        for name, frames in segments:
+            count = SEGMENT_SECONDS[name] * FRAME_RATE
+            for index in range(count):  # neutral takes in turn, as a face at rest moves a little
+                planes = cv2.cvtColor(frames[index * len(frames) // count], cv2.COLOR_BGR2YUV_I420)
+                video.write(b"FRAME\n" + planes.tobytes())
+    browser, page, errors = open_generate_page(playwright_instance, live_server, path)
+
+    # Which segment the camera shows, read from the video element, beside the label, every 40 ms.
+    page.evaluate("""() => {
+      const video = document.getElementById('camera'), canvas = document.createElement('canvas');
+      canvas.width = 64; canvas.height = 48;
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      window.__log = [];
+      setInterval(() => {
+        if (!video.videoWidth) return;
+        context.drawImage(video, 0, 0, 64, 48);
+        const level = context.getImageData(1, 1, 1, 1).data[0];
+        window.__log.push({ t: performance.now(), segment: level < 64 ? 0 : level < 192 ? 1 : 2,
+                            label: document.getElementById('emotion-label').dataset.emotion || null,
+                            state: document.getElementById('calibration-state').dataset.state });
+      }, 40);
+    }""")
+    # Calibrate on a whole neutral segment: Recalibrate the moment one begins.
+    page.wait_for_function("window.__log.length > 0 && window.__log.at(-1).segment !== 0", timeout=30_000)
+    page.wait_for_function("window.__log.at(-1).segment === 0", timeout=30_000)
+    page.get_by_role("button", name="Recalibrate").click()
+    page.wait_for_function(f"{STATE} === 'calibrated'", timeout=30_000)
+    calibrated_at = page.evaluate("performance.now()")
+    time.sleep(sum(SEGMENT_SECONDS.values()) + 2)  # one whole loop of the video
+    log = [entry for entry in page.evaluate("window.__log") if entry["t"] >= calibrated_at]
+    assert all(entry["state"] == "calibrated" for entry in log)
+
+    for segment, name in ((1, "first"), (2, "second")):
+        expected = picked[name][0]
+        start = next(index for index, entry in enumerate(log)
+                     if entry["segment"] == segment and index and log[index - 1]["segment"] != segment)
+        shown = next((entry["t"] for entry in log[start:] if entry["segment"] == segment
+                      and entry["label"] == expected), None)
+        assert shown is not None, f"person {person}: {expected} never shown ({[e['label'] for e in log[start:]]})"
+        assert shown - log[start]["t"] <= 1000, f"person {person}: {expected} shown after {shown - log[start]['t']:.0f} ms"
+    assert errors == []
+    browser.close()
