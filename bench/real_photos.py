@@ -17,11 +17,15 @@ the mean reading of that person's *other* neutral photos (leave-one-out), as the
 a few relaxed frames. The person is the file name's first two characters (portraits-dev) or people.csv's
 `person` column (realfaces); photos of people without another neutral photo keep their raw reading and are
 counted apart. --sweep prints the calibrated figures for a grid of strengths and neutral bonuses.
+--write-card records the figures in the shipped model card (ml/weights/model_card.json, `real_photos`), where
+the home page shows them to users beside the FER2013 figures.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -145,12 +149,26 @@ def calibrated_readings(readings, baselines, **options):
             for reading, baseline in zip(readings, baselines)]
 
 
+def write_card(name: str, figures: dict) -> None:
+    from django.conf import settings
+
+    from ml.inference import DEFAULT_WEIGHTS
+
+    card_path = Path(settings.EMOJIFY_MODEL_PATH or DEFAULT_WEIGHTS).with_name("model_card.json")
+    card = json.loads(card_path.read_text())
+    card.setdefault("real_photos", {})[name] = figures
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    print(f"wrote the {name} figures to {card_path}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", help="portraits-dev, realfaces, or a folder of <emotion>/ photos")
     parser.add_argument("--photo-side", type=int, default=288,
                         help="photo height in the 640×480 frame, px (a face near a laptop camera)")
     parser.add_argument("--no-fer", action="store_true", help="skip the fer package")
+    parser.add_argument("--write-card", action="store_true",
+                        help="record these figures in the shipped model card (the home page shows them)")
     parser.add_argument("--sweep", action="store_true",
                         help="calibrated figures for a grid of strengths and neutral bonuses")
     args = parser.parse_args()
@@ -168,10 +186,12 @@ def main():
     ours = read_ours(frames)
     print(f"{folder}: {len(photos)} photos in {FRAME_SIZE[0]}×{FRAME_SIZE[1]} frames "
           f"({args.photo_side} px high), served pipeline")
-    print(format_scores("ours", scores(labels, ours)))
+    figures = {"photos": len(photos), "photo_side": args.photo_side, "ours": scores(labels, ours)}
+    print(format_scores("ours", figures["ours"]))
     peer = None if args.no_fer else read_fer(frames)
     if peer is not None:
-        print(format_scores("fer package", scores(labels, peer)))
+        figures["fer"] = scores(labels, peer)
+        print(format_scores("fer package", figures["fer"]))
 
     baselines = leave_one_out_baselines(photos, ours)
     with_baseline = [index for index, baseline in enumerate(baselines) if baseline is not None]
@@ -179,10 +199,18 @@ def main():
     print(f"calibrated: {len(with_baseline)} photos of {len(people)} people have another neutral photo "
           f"(strength {calibration.CALIBRATION_STRENGTH}, neutral bonus {calibration.NEUTRAL_BONUS})")
     subset = lambda values: [values[index] for index in with_baseline]
-    print(format_scores("  ours raw, same photos", scores(subset(labels), subset(ours))))
-    print(format_scores("  ours calibrated", scores(subset(labels), subset(calibrated_readings(ours, baselines)))))
+    figures["calibration"] = {
+        "people": len(people), "strength": calibration.CALIBRATION_STRENGTH,
+        "neutral_bonus": calibration.NEUTRAL_BONUS, "ours_raw": scores(subset(labels), subset(ours)),
+        "ours_calibrated": scores(subset(labels), subset(calibrated_readings(ours, baselines)))}
+    print(format_scores("  ours raw, same photos", figures["calibration"]["ours_raw"]))
+    print(format_scores("  ours calibrated", figures["calibration"]["ours_calibrated"]))
     if peer is not None:
-        print(format_scores("  fer package, same photos", scores(subset(labels), subset(peer))))
+        figures["calibration"]["fer"] = scores(subset(labels), subset(peer))
+        print(format_scores("  fer package, same photos", figures["calibration"]["fer"]))
+    if args.write_card:
+        write_card(folder.name, figures | {"measured": datetime.date.today().isoformat(),
+                                           "command": f"python bench/real_photos.py {folder.name} --write-card"})
     if args.sweep:
         for strength in (0.5, 0.75, 1.0):
             for bonus in (0.0, 0.5, 1.0, 1.5):

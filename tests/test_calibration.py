@@ -183,3 +183,36 @@ def test_calibration_on_real_portraits():
     assert calibrated["recall"]["neutral"] >= 0.8, calibrated
     # Fear sits at the target (25%) at this framing and at 20–27% at others: the floor guards a collapse.
     assert min(calibrated["recall"].values()) >= 0.2, calibrated
+
+
+# --- what users are shown ---
+
+def real_photo_figures(raw: float, calibrated: float, fer: float) -> dict:
+    score = lambda accuracy: {"count": 100, "found": 1.0, "accuracy": accuracy, "macro_recall": accuracy,
+                              "recall": {}}
+    return {"photos": 410, "ours": score(raw), "fer": score(fer),
+            "calibration": {"people": 9, "ours_raw": score(raw), "ours_calibrated": score(calibrated)}}
+
+
+@pytest.mark.django_db
+def test_home_shows_the_real_photo_figures_beside_fer2013(client, settings, tmp_path):
+    card = {"evaluation": {"accuracy": 0.66, "usage": "PublicTest", "count": 3589, "per_class": {}},
+            "real_photos": {"portraits-dev": real_photo_figures(0.502, 0.659, 0.4987),
+                            "realfaces": real_photo_figures(0.481, 0.564, 0.463)}}
+    (tmp_path / "model_card.json").write_text(json.dumps(card))
+    settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
+    page = client.get("/").content.decode()
+    table = page[page.index('id="real-photo-figures"'):]
+    assert "410 posed portraits of 9 people" in table
+    assert all(figure in table for figure in ("50%", "<strong>66%</strong>", "48%", "56%", "46%"))
+
+
+def test_the_shipped_model_card_carries_both_real_photo_sets():
+    from ml.inference import DEFAULT_WEIGHTS
+
+    card = json.loads(DEFAULT_WEIGHTS.with_name("model_card.json").read_text())
+    for name in ("portraits-dev", "realfaces"):
+        figures = card["real_photos"][name]
+        assert figures["command"] == f"python bench/real_photos.py {name} --write-card"
+        assert 0 < figures["ours"]["accuracy"] < 1 and 0 < figures["fer"]["accuracy"] < 1
+        assert figures["calibration"]["strength"] == CALIBRATION_STRENGTH
