@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,6 +24,12 @@ class SavedAvatar(models.Model):
     """An avatar's look: python-avatars argument names as fields, enum member names as values."""
 
     name = models.CharField(max_length=60)
+    # Whose it is (avatars.ownership): a user, or before sign-up the browser session that saved it (a random
+    # token kept in its session data). Avatars saved before ownership existed have neither: only the admin
+    # sees them.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="avatars")
+    visitor = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     gender = models.CharField(max_length=16, choices=GENDERS)
     skin_color = attribute_field("skin_color")
     top = attribute_field("top", "hair or hat")

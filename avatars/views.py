@@ -13,16 +13,27 @@ from ml.labels import EMOTIONS
 from .downloads import emoji_response, sticker_pack_response
 from .forms import AvatarForm, GenderForm, LookForm, RenderOptionsForm
 from .models import ATTRIBUTES, SavedAvatar, share_query
+from .ownership import avatars_of, claim
 from .presets import FIRST_FIELDS, preset
 from .rendering import render_svg
 
 
-class LookMixin:
+class OwnedAvatarsMixin:
+    """Only the request's own avatars (avatars.ownership): another person's id is a 404."""
+
+    def get_queryset(self):
+        return avatars_of(self.request)
+
+    def get_avatar(self) -> SavedAvatar:
+        return get_object_or_404(avatars_of(self.request), pk=self.kwargs["pk"])
+
+
+class LookMixin(OwnedAvatarsMixin):
     """The look from a saved avatar (URL pk) or from the query string (share links, live preview)."""
 
     def get_look(self) -> dict[str, str]:
         if "pk" in self.kwargs:
-            return get_object_or_404(SavedAvatar, pk=self.kwargs["pk"]).look
+            return self.get_avatar().look
         form = LookForm(self.request.GET)
         if not form.is_valid():
             raise InvalidLook(form)
@@ -42,13 +53,12 @@ class InvalidLook(Exception):
         super().__init__(self.message)
 
 
-class AvatarListView(ListView):
-    model = SavedAvatar
+class AvatarListView(OwnedAvatarsMixin, ListView):
     template_name = "avatars/list.html"
     context_object_name = "avatars"
 
 
-class AvatarFormMixin:
+class AvatarFormMixin(OwnedAvatarsMixin):
     model = SavedAvatar
     form_class = AvatarForm
     template_name = "avatars/form.html"
@@ -81,22 +91,25 @@ class AvatarCreateView(AvatarFormMixin, CreateView):
         shared = {name: self.request.GET[name] for name in ATTRIBUTES if name in self.request.GET}
         return preset(gender) | shared | {"gender": gender, "name": "My avatar"}
 
+    def form_valid(self, form):
+        claim(self.request, form.instance)
+        return super().form_valid(form)
+
 
 class AvatarUpdateView(AvatarFormMixin, UpdateView):
     pass
 
 
-class AvatarDuplicateView(View):
+class AvatarDuplicateView(OwnedAvatarsMixin, View):
     def post(self, request, pk):
-        avatar = get_object_or_404(SavedAvatar, pk=pk)
+        avatar = self.get_avatar()
         avatar.pk = None
         avatar.name = f"{avatar.name} (copy)"[:60]
         avatar.save()
         return redirect("avatars:edit", pk=avatar.pk)
 
 
-class AvatarDeleteView(DeleteView):
-    model = SavedAvatar
+class AvatarDeleteView(OwnedAvatarsMixin, DeleteView):
     template_name = "avatars/confirm_delete.html"
     success_url = reverse_lazy("avatars:list")
 
@@ -121,7 +134,7 @@ class GalleryView(LookMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         look = self.get_look()
-        avatar = get_object_or_404(SavedAvatar, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+        avatar = self.get_avatar() if "pk" in self.kwargs else None
         gender = avatar.gender if avatar else self.request.GET.get("gender", "nonbinary")
         query = share_query(look, gender)
         return super().get_context_data(

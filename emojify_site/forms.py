@@ -10,8 +10,14 @@ from recognition.forms import CalibrationForm, ImageField, ImageForm
 class AvatarChoiceForm(forms.Form):
     """Which avatar to draw: a saved one (`avatar=<id>`), else the look fields given, else the default look."""
 
-    avatar = forms.ModelChoiceField(SavedAvatar.objects.all(), required=False,
+    avatar = forms.ModelChoiceField(SavedAvatar.objects.none(), required=False,
                                     error_messages={"invalid_choice": "no saved avatar with that id"})
+
+    def __init__(self, *args, avatars=None, **kwargs):
+        """`avatars`: the ones this request may name (avatars.ownership.avatars_of); none when not given."""
+        super().__init__(*args, **kwargs)
+        if avatars is not None:
+            self.fields["avatar"].queryset = avatars
 
     def clean(self):
         cleaned = super().clean()

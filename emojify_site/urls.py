@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/emoji", views.EmojiAPIView.as_view(), name="api_emoji"),
     path("api/emojify", views.EmojifyAPIView.as_view(), name="api_emojify"),
     path("api/csrf", views.CsrfTokenView.as_view(), name="api_csrf"),
+    path("accounts/", include("emojify_site.account_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from avatars.downloads import emoji_response
-from avatars.models import SavedAvatar
+from avatars.ownership import avatars_of
 from ml.inference import DEFAULT_WEIGHTS
 from ml.labels import EMOTIONS
 from recognition.api import ImageAPIView, json_error
@@ -45,15 +45,17 @@ class HomeView(TemplateView):
     template_name = "emojify_site/home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(avatars=SavedAvatar.objects.all()[:6], model=model_figures(), **kwargs)
+        return super().get_context_data(avatars=avatars_of(self.request)[:6], model=model_figures(), **kwargs)
 
 
 class GeneratePageView(DetailView):
-    """Live webcam emotion → Generate emoji → download, for one saved avatar."""
+    """Live webcam emotion → Generate emoji → download, for one of your saved avatars."""
 
-    model = SavedAvatar
     template_name = "emojify_site/generate.html"
     context_object_name = "avatar"
+
+    def get_queryset(self):
+        return avatars_of(self.request)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(emotions=EMOTIONS, **kwargs)
@@ -63,7 +65,7 @@ class EmojifyPageView(TemplateView):
     template_name = "emojify_site/emojify.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(avatars=SavedAvatar.objects.all(), **kwargs)
+        return super().get_context_data(avatars=avatars_of(self.request), **kwargs)
 
 
 class CsrfTokenView(View):
@@ -73,7 +75,19 @@ class CsrfTokenView(View):
         return JsonResponse({"csrfToken": get_token(request)})
 
 
-class EmojiAPIView(ImageAPIView):
+class AvatarAPIMixin:
+    """The `avatar` field accepts only the request's own avatars; another's id is a 404, as on the pages."""
+
+    def get_form_kwargs(self) -> dict:
+        return super().get_form_kwargs() | {"avatars": avatars_of(self.request)}
+
+    def form_invalid(self, form):
+        if any(error.code == "invalid_choice" for error in form.errors.as_data().get("avatar", [])):
+            return json_error("no saved avatar with that id", status=404)
+        return super().form_invalid(form)
+
+
+class EmojiAPIView(AvatarAPIMixin, ImageAPIView):
     """POST /api/emoji: read the emotion of the largest face (calibrated to the person with a `baseline`),
     answer the avatar wearing it as a file."""
 
@@ -96,7 +110,7 @@ class EmojiAPIView(ImageAPIView):
         return response
 
 
-class EmojifyAPIView(ImageAPIView):
+class EmojifyAPIView(AvatarAPIMixin, ImageAPIView):
     """POST /api/emojify: the picture with every face replaced by the avatar wearing that face's emotion."""
 
     form_class = EmojifyRequestForm

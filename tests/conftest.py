@@ -13,3 +13,11 @@ def client_csrf():
     from django.test import Client
 
     return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def owner(django_user_model, client):
+    """A user signed in on the `client` fixture: avatars created with owner=owner are that client's."""
+    user = django_user_model.objects.create_user("owner", password="a long pass phrase 42")
+    client.force_login(user)
+    return user

@@ -196,8 +196,8 @@ def test_webp_sticker_is_transparent():
 # --- downloads -------------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_download_headers_for_saved_and_shared_avatars(client):
-    avatar = SavedAvatar.objects.create(name="D", gender="male", **LOOK)
+def test_download_headers_for_saved_and_shared_avatars(client, owner):
+    avatar = SavedAvatar.objects.create(owner=owner, name="D", gender="male", **LOOK)
     png = client.get(reverse("avatars:emoji", args=[avatar.pk, "sad", "png"]), {"size": 256})
     assert png["Content-Type"] == "image/png"
     assert png["Content-Disposition"] == 'attachment; filename="emoji-sad.png"'
@@ -213,8 +213,8 @@ def test_download_headers_for_saved_and_shared_avatars(client):
 
 
 @pytest.mark.django_db
-def test_sticker_pack_zip(client):
-    avatar = SavedAvatar.objects.create(name="Z", gender="female", **preset("female"))
+def test_sticker_pack_zip(client, owner):
+    avatar = SavedAvatar.objects.create(owner=owner, name="Z", gender="female", **preset("female"))
     response = client.get(reverse("avatars:stickers", args=[avatar.pk]))
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == 'attachment; filename="emoji-stickers.zip"'
@@ -234,8 +234,8 @@ def test_sticker_pack_zip(client):
 
 
 @pytest.mark.django_db
-def test_gallery_and_preview_pages(client):
-    avatar = SavedAvatar.objects.create(name="G", gender="male", **LOOK)
+def test_gallery_and_preview_pages(client, owner):
+    avatar = SavedAvatar.objects.create(owner=owner, name="G", gender="male", **LOOK)
     gallery = client.get(reverse("avatars:gallery", args=[avatar.pk])).content.decode()
     assert gallery.count("<svg") == 7
     ids = re.findall(r'\bid="(av[0-9a-f]{10}-[^"]+)"', gallery)

@@ -56,8 +56,8 @@ def test_three_faces_get_three_overlays_in_the_right_places(client):
 
 
 @pytest.mark.django_db
-def test_saved_avatar_and_jpeg_output(client):
-    avatar = SavedAvatar.objects.create(name="E", gender="female", **preset("female"))
+def test_saved_avatar_and_jpeg_output(client, owner):
+    avatar = SavedAvatar.objects.create(owner=owner, name="E", gender="female", **preset("female"))
     default = decode(post(client, group_photo()))
     response = post(client, group_photo(), avatar=avatar.pk, format="jpeg")
     assert response["Content-Type"] == "image/jpeg" and response["X-Faces"] == "3"
@@ -83,7 +83,7 @@ def test_too_small_faces_are_left_alone_and_reported(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("fields, status", [({"avatar": "999"}, 400), ({"format": "gif"}, 400),
+@pytest.mark.parametrize("fields, status", [({"avatar": "999"}, 404), ({"format": "gif"}, 400),
                                             ({"top": "NOPE"}, 400)])
 def test_bad_fields_are_4xx_json(client, fields, status):
     response = post(client, images.noise(64, 64), **fields)

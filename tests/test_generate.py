@@ -23,8 +23,8 @@ def upload(picture, name="frame.jpg"):
 
 
 @pytest.mark.django_db
-def test_saved_avatar_png_with_emotion_header(client):
-    avatar = SavedAvatar.objects.create(name="P", gender="female", **preset("female"))
+def test_saved_avatar_png_with_emotion_header(client, owner):
+    avatar = SavedAvatar.objects.create(owner=owner, name="P", gender="female", **preset("female"))
     response = client.post(URL, {"image": upload(images.webcam_frame()), "avatar": avatar.pk, "size": 300})
     assert response.status_code == 200
     assert response["X-Emotion"] == "happy" and 0 < float(response["X-Confidence"]) <= 1
@@ -47,8 +47,8 @@ def test_attribute_fields_svg(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fields, status, message", [
-    ({"avatar": "12345"}, 400, "no saved avatar"),
-    ({"avatar": "abc"}, 400, "avatar"),
+    ({"avatar": "12345"}, 404, "no saved avatar"),
+    ({"avatar": "abc"}, 404, "no saved avatar"),
     ({"format": "gif"}, 400, "format"),
     ({"size": "64"}, 400, "size"),
     ({"size": "big"}, 400, "size"),
@@ -73,8 +73,8 @@ def test_missing_image_and_get(client):
 
 
 @pytest.mark.django_db
-def test_pages_render(client):
-    avatar = SavedAvatar.objects.create(name="Pages", gender="male", **preset("male"))
+def test_pages_render(client, owner):
+    avatar = SavedAvatar.objects.create(owner=owner, name="Pages", gender="male", **preset("male"))
     home = client.get("/")
     assert home.status_code == 200 and b"Pages" in home.content and b"How well it sees" in home.content
     generate = client.get(reverse("generate", args=[avatar.pk]))
