@@ -150,8 +150,7 @@ def test_no_face_and_no_camera_messages(live_server, playwright_instance, tmp_pa
     # No camera at all (no fake device, nothing granted): the page says so and offers the upload.
     browser = launch(playwright_instance, None)
     page = browser.new_page()
-    page.goto(live_server.url + "/avatars/")
-    page.get_by_role("link", name="Make emoji").first.click()
+    create_avatar(page, live_server.url)  # a new browser sees no one else's avatars
     page.wait_for_function("document.getElementById('camera-status').textContent.includes('photo below')",
                            timeout=30_000)
     assert page.get_by_label("No webcam? Use a photo instead").is_visible()

@@ -1,0 +1,232 @@
+"""Your avatars are yours: two users and an anonymous visitor, each unable to see, open, edit, delete,
+download or emojify with another's avatar through any URL or API; a visitor's avatars moving into a new or
+existing account; account pages, your data, deletion, log-in throttling and the migration of ownerless
+avatars. Django's test client, real SQLite, the real model for the image APIs."""
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
+from django.urls import reverse
+
+from avatars.models import SavedAvatar
+from avatars.presets import preset
+from emojify_site.accounts import LOGIN_FAILURE_LIMIT
+
+from . import images
+
+PASSWORD = "correct horse battery staple 7"
+
+
+def new_avatar(client: Client, name: str) -> SavedAvatar:
+    """Saved through the form, as a person does: it belongs to whoever the client is."""
+    response = client.post(reverse("avatars:create") + "?gender=female",
+                           {"name": name, "gender": "female", **preset("female")})
+    assert response.status_code == 302, response.content
+    return SavedAvatar.objects.get(name=name)
+
+
+def signed_in(username: str) -> Client:
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", PASSWORD)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def photo(name="face.jpg"):
+    upload = io.BytesIO(images.encode(images.webcam_frame()))
+    upload.name = name
+    return upload
+
+
+# Every way a URL or API field names a saved avatar, and what its owner gets.
+AVATAR_REQUESTS = {
+    "edit": (lambda c, pk: c.get(reverse("avatars:edit", args=[pk])), 200),
+    "edit (save)": (lambda c, pk: c.post(reverse("avatars:edit", args=[pk]),
+                                         {"name": "Renamed", "gender": "male", **preset("male")}), 302),
+    "duplicate": (lambda c, pk: c.post(reverse("avatars:duplicate", args=[pk])), 302),
+    "delete page": (lambda c, pk: c.get(reverse("avatars:delete", args=[pk])), 200),
+    "gallery": (lambda c, pk: c.get(reverse("avatars:gallery", args=[pk])), 200),
+    "emoji svg": (lambda c, pk: c.get(reverse("avatars:emoji", args=[pk, "happy", "svg"])), 200),
+    "emoji png": (lambda c, pk: c.get(reverse("avatars:emoji", args=[pk, "sad", "png"]) + "?size=128"), 200),
+    "sticker pack": (lambda c, pk: c.get(reverse("avatars:stickers", args=[pk])), 200),
+    "generate page": (lambda c, pk: c.get(reverse("generate", args=[pk])), 200),
+    "api emoji": (lambda c, pk: c.post("/api/emoji", {"image": photo(), "avatar": pk, "format": "svg"}), 200),
+    "api emojify": (lambda c, pk: c.post("/api/emojify", {"image": photo(), "avatar": pk, "format": "jpeg"}), 200),
+    "delete": (lambda c, pk: c.post(reverse("avatars:delete", args=[pk])), 302),
+}
+
+
+@pytest.fixture
+def people(db):
+    """Ana and Ben (signed in) and a visitor without an account, each with one avatar of their own."""
+    clients = {"ana": signed_in("ana"), "ben": signed_in("ben"), "visitor": Client()}
+    return {who: (client, new_avatar(client, f"{who}'s avatar")) for who, client in clients.items()}
+
+
+@pytest.mark.parametrize("request_name", list(AVATAR_REQUESTS))
+@pytest.mark.parametrize("who, whose", [("ana", "ben"), ("ben", "visitor"), ("visitor", "ana"),
+                                        ("visitor", "ben")])
+def test_another_persons_avatar_is_not_found(people, request_name, who, whose):
+    make_request, _ = AVATAR_REQUESTS[request_name]
+    client, avatar = people[who][0], people[whose][1]
+    before = avatar.look | {"name": avatar.name}
+    response = make_request(client, avatar.pk)
+    assert response.status_code == 404, (request_name, response.status_code)
+    if request_name.startswith("api"):
+        assert response.json() == {"error": "no saved avatar with that id"}
+    avatar.refresh_from_db()  # still there, unchanged, and not copied
+    assert avatar.look | {"name": avatar.name} == before
+    assert SavedAvatar.objects.count() == 3
+
+
+@pytest.mark.parametrize("request_name", list(AVATAR_REQUESTS))
+@pytest.mark.parametrize("who", ["ana", "visitor"])
+def test_the_owner_may(people, request_name, who):
+    make_request, status = AVATAR_REQUESTS[request_name]
+    client, avatar = people[who]
+    assert make_request(client, avatar.pk).status_code == status
+
+
+def test_lists_and_pages_show_only_your_own(people):
+    for who, (client, avatar) in people.items():
+        others = [other.name for name, (_, other) in people.items() if name != who]
+        for url in (reverse("avatars:list"), reverse("home"), reverse("emojify_photo")):
+            page = client.get(url).content.decode()
+            assert avatar.name.replace("'", "&#x27;") in page, (who, url)
+            assert not any(name.replace("'", "&#x27;") in page for name in others), (who, url)
+    assert "No avatars yet" in Client().get(reverse("avatars:list")).content.decode()
+
+
+def test_share_links_work_for_everyone(people):
+    avatar = people["ana"][1]
+    stranger = Client()
+    for url in (reverse("avatars:shared_gallery"), reverse("avatars:shared_stickers"),
+                reverse("avatars:shared_emoji", args=["happy", "svg"])):
+        assert stranger.get(f"{url}?{avatar.share_query}").status_code == 200
+
+
+def test_a_visitors_avatars_move_into_the_account_they_sign_up_for(db):
+    visitor = Client()
+    first, second = new_avatar(visitor, "first"), new_avatar(visitor, "second")
+    response = visitor.post(reverse("signup"), {"username": "newcomer", "password1": PASSWORD,
+                                                "password2": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("avatars:list")
+    user = get_user_model().objects.get(username="newcomer")
+    assert set(user.avatars.all()) == {first, second}
+    assert all(avatar.visitor == "" for avatar in user.avatars.all())
+    assert visitor.get(reverse("generate", args=[first.pk])).status_code == 200  # signed in at once
+    visitor.post(reverse("logout"))
+    assert visitor.get(reverse("generate", args=[first.pk])).status_code == 404
+    assert "No avatars yet" in visitor.get(reverse("avatars:list")).content.decode()
+
+
+def test_a_visitors_avatars_move_into_the_account_they_log_in_to(db):
+    user = get_user_model().objects.create_user("returning", password=PASSWORD)
+    earlier = SavedAvatar.objects.create(owner=user, name="earlier", gender="male", **preset("male"))
+    visitor = Client()
+    today = new_avatar(visitor, "today")
+    response = visitor.post(reverse("login"), {"username": "returning", "password": PASSWORD})
+    assert response.status_code == 302
+    assert set(user.avatars.all()) == {earlier, today}
+    page = visitor.get(reverse("avatars:list")).content.decode()
+    assert "earlier" in page and "today" in page
+
+
+def test_weak_passwords_are_refused(db):
+    for weak in ("password", "12345678", "newcomer1", "short"):
+        response = Client().post(reverse("signup"), {"username": "newcomer", "password1": weak, "password2": weak})
+        assert response.status_code == 200 and "errorlist" in response.content.decode(), weak
+    assert not get_user_model().objects.exists()
+
+
+def test_account_pages_your_data_and_deletion(people):
+    client, avatar = people["ana"]
+    page = client.get(reverse("account")).content.decode()
+    assert "Signed in as <strong>ana</strong>" in page and "Download my data" in page
+
+    download = client.get(reverse("account_data"))
+    assert download["Content-Disposition"] == 'attachment; filename="emojify-my-data.json"'
+    data = json.loads(download.content)
+    assert data["username"] == "ana" and data["email"] == "ana@example.com"
+    assert [entry["name"] for entry in data["avatars"]] == ["ana's avatar"]
+    assert data["avatars"][0]["look"] == avatar.look and data["avatars"][0]["gender"] == "female"
+
+    wrong = client.post(reverse("account_delete"), {"password": "not it"})
+    assert wrong.status_code == 200 and "not your password" in wrong.content.decode()
+    assert get_user_model().objects.filter(username="ana").exists()
+    response = client.post(reverse("account_delete"), {"password": PASSWORD})
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(username="ana").exists()
+    assert not SavedAvatar.objects.filter(pk=avatar.pk).exists()
+    assert SavedAvatar.objects.count() == 2  # Ben's and the visitor's stay
+    assert client.get(reverse("account")).status_code == 302  # signed out: to the log-in page
+
+
+def test_account_pages_need_a_log_in(db):
+    for name in ("account", "account_data", "account_delete", "password_change"):
+        response = Client().get(reverse(name))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), name
+
+
+def test_password_change_and_reset_mail(db):
+    client = signed_in("ana")
+    response = client.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": PASSWORD + "!",
+                                                        "new_password2": PASSWORD + "!"})
+    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    response = Client().post(reverse("password_reset"), {"email": "ana@example.com"})
+    assert response.status_code == 302 and len(mail.outbox) == 1
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line).strip()
+    stranger = Client()
+    form = stranger.get(link, follow=True)
+    assert "Choose a new password" in form.content.decode()
+    response = stranger.post(form.redirect_chain[-1][0], {"new_password1": "another good phrase 9",
+                                                          "new_password2": "another good phrase 9"})
+    assert response.status_code == 302
+    assert Client().login(username="ana", password="another good phrase 9")
+
+
+def test_log_in_is_throttled_after_repeated_failures(db):
+    get_user_model().objects.create_user("ana", password=PASSWORD)
+    client = Client()
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        response = client.post(reverse("login"), {"username": "ana", "password": "guess"})
+        assert response.status_code == 200 and "Too many" not in response.content.decode()
+    # Now even the right password is not checked, from this address or for this name from another one.
+    response = client.post(reverse("login"), {"username": "ana", "password": PASSWORD})
+    assert response.status_code == 200 and "Too many failed log-ins" in response.content.decode()
+    other_address = Client(REMOTE_ADDR="10.9.8.7")
+    assert "Too many" in other_address.post(reverse("login"), {"username": "ana", "password": PASSWORD}).content.decode()
+    # Another person, from another address, is not held up.
+    get_user_model().objects.create_user("ben", password=PASSWORD)
+    assert other_address.post(reverse("login"), {"username": "ben", "password": PASSWORD}).status_code == 302
+
+
+def test_admin_lists_avatars_with_their_owners(people, admin_client):
+    page = admin_client.get("/admin/avatars/savedavatar/").content.decode()
+    assert "ana&#x27;s avatar" in page and "ben&#x27;s avatar" in page and ">ana<" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_avatars_saved_before_ownership_belong_to_no_one():
+    """Migrating today's ownerless avatars: they get no owner and no visitor, so no one but the admin sees
+    them — we cannot know whose they were, and handing them to anyone would leak names people gave them."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("avatars", "0001_initial")])
+    old_apps = executor.loader.project_state([("avatars", "0001_initial")]).apps
+    old = old_apps.get_model("avatars", "SavedAvatar").objects.create(name="from before", gender="male",
+                                                                       **preset("male"))
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrated = SavedAvatar.objects.get(pk=old.pk)
+    assert migrated.owner is None and migrated.visitor == ""
+    visitor, user = Client(), signed_in("ana")
+    new_avatar(visitor, "mine")  # a visitor with a session still does not see it
+    for client in (visitor, user):
+        assert client.get(reverse("generate", args=[old.pk])).status_code == 404
+        assert "from before" not in client.get(reverse("avatars:list")).content.decode()
