@@ -42,11 +42,20 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
 
 
+class SignUpForm(UserCreationForm):
+    """Django's sign-up form plus an optional email address: the only way to reset a forgotten password."""
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+        labels = {"email": "Email (optional)"}
+        help_texts = {"email": "Only to send you a link if you forget your password."}
+
+
 class SignUpView(CreateView):
     """A new account (Django's password validators apply), signed in at once; what this browser saved moves
     to it (avatars.ownership)."""
 
-    form_class = UserCreationForm
+    form_class = SignUpForm
     template_name = "registration/form.html"
     success_url = reverse_lazy("avatars:list")
     extra_context = {"title": "Sign up", "button": "Create my account",
