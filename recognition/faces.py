@@ -124,10 +124,11 @@ def read_faces(image: np.ndarray, *, min_face: float = WEBCAM_MIN_FACE,
     boxes = detect_faces(gray, min_face=min_face, first_pass=first_pass)
     readable = [box for box in boxes if min(box[2], box[3]) >= MIN_CLASSIFY_PIXELS]
     raw = classifier().predict(preprocess_faces([crop_face(gray, box) for box in readable]))
+    by_box = dict(zip(readable, raw))
     if baseline is None:
-        return [FaceReading(box, dict(zip(readable, raw)).get(box)) for box in boxes]
-    readings = dict(zip(readable, zip(calibrate(raw, baseline), raw)))
-    return [FaceReading(box, *readings.get(box, (None, None))) for box in boxes]
+        return [FaceReading(box, by_box.get(box)) for box in boxes]
+    calibrated = dict(zip(readable, calibrate(raw, baseline)))
+    return [FaceReading(box, calibrated.get(box), by_box.get(box)) for box in boxes]
 
 
 def warm_up() -> None:

@@ -162,8 +162,8 @@
     cameraToggle.textContent = "Turn camera on";
     setStatus(cameraStatus, "Camera off.");
     drawBox(null);
-    if (calibration) skipCalibration();
-    else showCalibration(baseline ? "calibrated" : "uncalibrated");
+    calibration = null;  // an unfinished calibration is dropped; an earlier baseline stays
+    showCalibration(baseline ? "calibrated" : "uncalibrated");
   }
 
   function grabFrame(width, quality) {
