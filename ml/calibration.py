@@ -45,27 +45,29 @@ class BaselineError(ValueError):
 
 
 def parse_baseline(mapping) -> np.ndarray:
-    """A JSON object {emotion: probability} (all 7 emotions, nothing else) → probabilities in EMOTIONS order."""
+    """A JSON object {emotion: probability} (all 7 emotions, nothing else) → probabilities in EMOTIONS order.
+
+    Messages name the problem without naming the field: the API puts "baseline: " before them."""
     if not isinstance(mapping, Mapping):
-        raise BaselineError("baseline must be a JSON object mapping each of the 7 emotions to a probability")
+        raise BaselineError("must be a JSON object mapping each of the 7 emotions to a probability")
     unknown = sorted(set(mapping) - set(EMOTIONS))
     if unknown:
-        raise BaselineError(f"baseline has unknown emotion(s) {', '.join(map(repr, unknown))}; "
+        raise BaselineError(f"unknown emotion(s) {', '.join(map(repr, unknown))}; "
                             f"the emotions are {', '.join(EMOTIONS)}")
     missing = [emotion for emotion in EMOTIONS if emotion not in mapping]
     if missing:
-        raise BaselineError(f"baseline is missing {', '.join(missing)}: give all 7 emotions")
+        raise BaselineError(f"missing {', '.join(missing)}: give all 7 emotions")
     values = []
     for emotion in EMOTIONS:
         value = mapping[emotion]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-            raise BaselineError(f"baseline value for {emotion} must be a number, not {value!r}")
+            raise BaselineError(f"the value for {emotion} must be a number, not {value!r}")
         if value < 0:
-            raise BaselineError(f"baseline value for {emotion} is negative ({value})")
+            raise BaselineError(f"the value for {emotion} is negative ({value})")
         values.append(float(value))
     total = sum(values)
     if abs(total - 1.0) > BASELINE_SUM_TOLERANCE:
-        raise BaselineError(f"baseline probabilities sum to {total:.4g}, not 1")
+        raise BaselineError(f"the probabilities sum to {total:.4g}, not 1")
     return np.array(values, np.float32)
 
 

@@ -74,7 +74,7 @@ class BaselineField(forms.Field):
         try:
             mapping = json.loads(value)
         except (TypeError, ValueError):
-            raise forms.ValidationError("baseline is not valid JSON: send a JSON object such as "
+            raise forms.ValidationError("not valid JSON: send a JSON object such as "
                                         '{"angry": 0.1, …, "neutral": 0.6} with all 7 emotions') from None
         try:
             return parse_baseline(mapping)
