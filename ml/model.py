@@ -160,13 +160,32 @@ def random_affine_transforms(batch, *, rotation_degrees: float, zoom: float, shi
     return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
 
 
+def random_erasing(images, probability: float, *, area=(0.02, 0.2), aspect=(0.3, 3.3)):
+    """Replace one random rectangle of each face (with `probability`) by noise: a hand, hair or a shadow
+    over part of the face, so the net cannot rely on any one region (Zhong et al., 2020)."""
+    batch, size = tf.shape(images)[0], float(FACE_SIZE)
+    areas = tf.random.uniform([batch], *area) * size * size
+    ratio = tf.exp(tf.random.uniform([batch], math.log(aspect[0]), math.log(aspect[1])))
+    height = tf.clip_by_value(tf.sqrt(areas * ratio), 1.0, size)
+    width = tf.clip_by_value(tf.sqrt(areas / ratio), 1.0, size)
+    top = tf.random.uniform([batch]) * (size - height)
+    left = tf.random.uniform([batch]) * (size - width)
+    grid = tf.range(FACE_SIZE, dtype=tf.float32)
+    rows, columns = grid[None, :, None], grid[None, None, :]
+    inside = ((rows >= top[:, None, None]) & (rows < (top + height)[:, None, None])
+              & (columns >= left[:, None, None]) & (columns < (left + width)[:, None, None]))
+    erase = inside & (tf.random.uniform([batch]) < probability)[:, None, None]
+    return tf.where(erase[..., None], tf.random.uniform(tf.shape(images)), images)
+
+
 def make_augmenter(*, rotation_degrees: float = 12.0, zoom: float = 0.15, shift: float = 0.1,
                    contrast: float = 0.4, brightness: float = 0.25, blur_probability: float = 0.25,
-                   noise_stddev: float = 0.03):
+                   noise_stddev: float = 0.03, erasing_probability: float = 0.0):
     """Batch augmentation for training: what a webcam or phone does to a face crop.
 
     Geometric (one warp): mirror, slight rotation, shift and scale of the crop (the detector never frames
-    a face exactly like FER2013). Photometric: brightness, contrast, gamma, blur and sensor noise.
+    a face exactly like FER2013). Photometric: brightness, contrast, gamma, blur and sensor noise. Then, with
+    `erasing_probability`, random erasing of one rectangle.
     Random numbers come from TensorFlow's global seed (``keras.utils.set_random_seed``).
     """
     def augment(images, labels):
@@ -182,6 +201,8 @@ def make_augmenter(*, rotation_degrees: float = 12.0, zoom: float = 0.15, shift:
         blurred = tf.nn.avg_pool2d(images, 3, 1, "SAME")
         images = tf.where(per_image(0, 1) < blur_probability, blurred, images)
         images = images + tf.random.normal(tf.shape(images), stddev=noise_stddev)
+        if erasing_probability > 0:
+            images = random_erasing(images, erasing_probability)
         return tf.clip_by_value(images, 0.0, 1.0), labels
 
     return augment

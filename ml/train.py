@@ -38,6 +38,8 @@ def parse_args(argv=None):
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--random-erasing", type=float, default=0.0,
+                        help="probability of erasing one random rectangle of a training face (0: off)")
     parser.add_argument("--ema-momentum", type=float, default=0.999,
                         help="checkpoints and evaluation use this moving average of the weights (0: off)")
     parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
@@ -90,7 +92,7 @@ def main(argv=None) -> int:
     train_ds = (tf.data.Dataset.from_tensor_slices((train_x, train.labels))
                 .shuffle(len(train_x), seed=args.seed, reshuffle_each_iteration=True)
                 .batch(args.batch_size)
-                .map(make_augmenter(), num_parallel_calls=tf.data.AUTOTUNE)
+                .map(make_augmenter(erasing_probability=args.random_erasing), num_parallel_calls=tf.data.AUTOTUNE)
                 .map(lambda x, y: (x, tf.one_hot(y, len(EMOTIONS))))
                 .prefetch(tf.data.AUTOTUNE))
     val_ds = (tf.data.Dataset.from_tensor_slices((val_x, tf.one_hot(val.labels, len(EMOTIONS))))

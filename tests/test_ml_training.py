@@ -212,3 +212,21 @@ def test_fused_batch_norm_trains_and_infers_like_the_stock_layer(policy):
                                rtol=1e-4)
     np.testing.assert_allclose(np.float32(layers["fused"](maps, training=False)),
                                np.float32(layers["stock"](maps, training=False)), atol=tolerance)
+
+
+def test_random_erasing_replaces_one_rectangle_of_a_face_with_the_given_probability():
+    import tensorflow as tf
+
+    from ml.model import random_erasing
+
+    grey = tf.fill([256, 48, 48, 1], 0.5)
+    erased = random_erasing(grey, 1.0).numpy()[..., 0] != 0.5
+    shares = erased.reshape(256, -1).mean(axis=1)
+    assert shares.min() >= 0.015 and shares.max() <= 0.21  # 2–20% of the face, whole pixels
+    for mask in erased[:32]:  # one filled rectangle: its bounding box holds nothing else
+        rows, columns = np.nonzero(mask)
+        box = (rows.max() - rows.min() + 1) * (columns.max() - columns.min() + 1)
+        assert box - mask.sum() <= box * 0.02  # noise may repeat the grey level in a pixel or two
+    assert not (random_erasing(grey, 0.0).numpy() != 0.5).any()
+    some = (random_erasing(grey, 0.5).numpy() != 0.5).reshape(256, -1).any(axis=1).mean()
+    assert 0.35 < some < 0.65
