@@ -20,7 +20,7 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(authentication_form=accounts.ThrottledAuthenticationForm,
                                           redirect_authenticated_user=True,
                                           **form_page("Log in", "Log in")), name="login"),
-    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("password_change/", auth.PasswordChangeView.as_view(**form_page("Change your password", "Change password")),
          name="password_change"),
     path("password_change/done/", auth.PasswordChangeDoneView.as_view(

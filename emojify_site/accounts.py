@@ -6,7 +6,9 @@ import json
 from datetime import timedelta
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse
@@ -42,6 +44,13 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
 
 
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out. Your avatars are waiting in your account.")
+        return response
+
+
 class SignUpForm(UserCreationForm):
     """Django's sign-up form plus an optional email address: the only way to reset a forgotten password."""
 
@@ -64,6 +73,7 @@ class SignUpView(CreateView):
     def form_valid(self, form):
         response = super().form_valid(form)
         login(self.request, self.object, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, f"Welcome, {self.object.get_username()}: your avatars are now yours alone.")
         return response
 
 
@@ -120,4 +130,5 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
         user = self.request.user
         logout(self.request)
         get_user_model().objects.filter(pk=user.pk).delete()
+        messages.info(self.request, "Your account and all its avatars are deleted.")
         return super().form_valid(form)

@@ -120,7 +120,7 @@ def test_a_visitors_avatars_move_into_the_account_they_sign_up_for(db):
     assert set(user.avatars.all()) == {first, second}
     assert all(avatar.visitor == "" for avatar in user.avatars.all())
     assert visitor.get(reverse("generate", args=[first.pk])).status_code == 200  # signed in at once
-    visitor.post(reverse("logout"))
+    assert "You are logged out" in visitor.post(reverse("logout"), follow=True).content.decode()
     assert visitor.get(reverse("generate", args=[first.pk])).status_code == 404
     assert "No avatars yet" in visitor.get(reverse("avatars:list")).content.decode()
 
@@ -159,8 +159,9 @@ def test_account_pages_your_data_and_deletion(people):
     wrong = client.post(reverse("account_delete"), {"password": "not it"})
     assert wrong.status_code == 200 and "not your password" in wrong.content.decode()
     assert get_user_model().objects.filter(username="ana").exists()
-    response = client.post(reverse("account_delete"), {"password": PASSWORD})
-    assert response.status_code == 302
+    response = client.post(reverse("account_delete"), {"password": PASSWORD}, follow=True)
+    assert "Your account and all its avatars are deleted." in response.content.decode()
+    assert "logged out" not in response.content.decode()
     assert not get_user_model().objects.filter(username="ana").exists()
     assert not SavedAvatar.objects.filter(pk=avatar.pk).exists()
     assert SavedAvatar.objects.count() == 2  # Ben's and the visitor's stay

@@ -43,6 +43,7 @@
   const countdown = document.getElementById("calibration-countdown");
   const skipButton = document.getElementById("calibration-skip");
   const recalibrateButton = document.getElementById("recalibrate");
+  const barsHelp = document.getElementById("bars-help");
   const frameCanvas = document.createElement("canvas");
 
   let stream = null;
@@ -112,6 +113,11 @@
       uncalibrated: "Not calibrated: reading without your relaxed face. Recalibrate to read you better.",
     };
     calibrationState.textContent = texts[state];
+    barsHelp.textContent = {
+      calibrating: "",
+      calibrated: "Read against your relaxed face: at rest the bars even out with neutral ahead; an expression stands out.",
+      uncalibrated: "The model's own reading of your face.",
+    }[state];
     countdown.hidden = state !== "calibrating";
     countdown.textContent = secondsLeft || "";
     skipButton.hidden = state !== "calibrating";
