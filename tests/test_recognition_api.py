@@ -212,3 +212,28 @@ def test_concurrent_requests_from_many_threads():
         results = list(pool.map(one, range(12)))
     assert [len(result["faces"]) for result in results] == [1, 2] * 6
     assert all(face["emotion"] == "happy" for result in results for face in result["faces"])
+
+
+@pytest.mark.parametrize("make_request, status, message", [
+    (lambda c: c.post("/api/csrf"), 405, "method POST not allowed: use GET"),
+    (lambda c: c.get("/api/no-such-endpoint"), 404, "no such API endpoint"),
+    # Django itself refuses these while the CSRF check reads the form, before any of our views runs.
+    (lambda c: c.post(URL, "a=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10),
+                      content_type="application/x-www-form-urlencoded"), 413, "larger than 8 MB"),
+    (lambda c: c.post(URL, b"--zzz\r\n", content_type="multipart/form-data"), 400, "malformed request"),
+])
+def test_every_api_error_is_json_whatever_raised_it(client_csrf, make_request, status, message):
+    client_csrf.get("/api/csrf")
+    client_csrf.defaults["HTTP_X_CSRFTOKEN"] = client_csrf.cookies["csrftoken"].value
+    response = make_request(client_csrf)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert message in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_pages_keep_friendly_html_error_pages(client, settings):
+    settings.DEBUG = False
+    response = client.get("/generate/999999/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+    assert "Nothing here" in response.content.decode() and "Traceback" not in response.content.decode()
