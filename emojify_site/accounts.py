@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, FormView, TemplateView
 
-from avatars.models import ATTRIBUTES
-
 from .models import LoginFailure
 
 LOGIN_FAILURE_LIMIT = 5  # failed log-ins per username, and per address, within the window
@@ -31,7 +29,8 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     def clean(self):
         username = (self.data.get("username") or "")[:150]
         ip = self.request.META.get("REMOTE_ADDR") if self.request else None
-        recent = LoginFailure.objects.filter(at__gte=timezone.now() - LOGIN_FAILURE_WINDOW)
+        window_start = timezone.now() - LOGIN_FAILURE_WINDOW
+        recent = LoginFailure.objects.filter(at__gte=window_start)
         if (recent.filter(username__iexact=username).count() >= LOGIN_FAILURE_LIMIT
                 or (ip and recent.filter(ip=ip).count() >= LOGIN_FAILURE_LIMIT)):
             minutes = int(LOGIN_FAILURE_WINDOW.total_seconds() // 60)
@@ -40,6 +39,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
+            LoginFailure.objects.filter(at__lt=window_start).delete()  # only the window is ever needed
             LoginFailure.objects.create(username=username, ip=ip)
             raise
 
@@ -82,8 +82,7 @@ class AccountView(LoginRequiredMixin, TemplateView):
 
 
 def avatar_data(avatar) -> dict:
-    return {"id": avatar.pk, "name": avatar.name, "gender": avatar.gender,
-            "look": {name: getattr(avatar, name) for name in ATTRIBUTES},
+    return {"id": avatar.pk, "name": avatar.name, "gender": avatar.gender, "look": avatar.look,
             "created": avatar.created.isoformat(), "updated": avatar.updated.isoformat()}
 
 

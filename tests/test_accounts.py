@@ -231,3 +231,21 @@ def test_avatars_saved_before_ownership_belong_to_no_one():
     for client in (visitor, user):
         assert client.get(reverse("generate", args=[old.pk])).status_code == 404
         assert "from before" not in client.get(reverse("avatars:list")).content.decode()
+
+
+def test_old_log_in_failures_are_forgotten(db):
+    """Failures older than the window neither count nor stay in the table."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from emojify_site.accounts import LOGIN_FAILURE_WINDOW
+    from emojify_site.models import LoginFailure
+
+    get_user_model().objects.create_user("ana", password=PASSWORD)
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        LoginFailure.objects.create(username="ana", ip="127.0.0.1")
+    LoginFailure.objects.update(at=timezone.now() - LOGIN_FAILURE_WINDOW - timedelta(seconds=1))
+    assert Client().post(reverse("login"), {"username": "ana", "password": "guess"}).status_code == 200
+    assert LoginFailure.objects.count() == 1  # the old ones pruned, the new one kept
+    assert Client().post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code == 302
