@@ -1,6 +1,6 @@
 """POST /api/emotion end to end through Django (decode + detect + classify + JSON) per 640×480 JPEG frame
-with one face (target p50 ≤ 15 ms, also with a calibration baseline), and the same frames through the `fer` package in the same run
-(target: ours ≥ 3× faster).
+with one face (target p50 ≤ 15 ms, also with a calibration baseline), and the same frames through the `fer`
+package in the same run (target: ours ≥ 3× faster).
 
     python bench/emotion_api_speed.py [--repeat 200] [--no-fer]
 
