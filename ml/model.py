@@ -10,8 +10,7 @@ import math
 from pathlib import Path
 
 import keras
-import tensorflow as tf
-from keras import layers
+from keras import layers, ops
 
 from .labels import NUM_CLASSES
 from .preprocess import FACE_SIZE
@@ -22,8 +21,8 @@ class PerImageStandardization(layers.Layer):
     """Zero mean, unit variance per face: cancels webcam exposure and contrast before the convolutions."""
 
     def call(self, inputs):
-        mean, variance = tf.nn.moments(inputs, axes=[1, 2, 3], keepdims=True)
-        return (inputs - mean) * tf.math.rsqrt(variance + 1e-4)
+        mean, variance = ops.moments(inputs, axes=[1, 2, 3], keepdims=True)
+        return (inputs - mean) * ops.rsqrt(variance + 1e-4)
 
 
 @keras.saving.register_keras_serializable(package="emojify")
@@ -33,14 +32,16 @@ class FusedBatchNormalization(layers.BatchNormalization):
     Keras 3 normalises in separate moment, subtract and scale ops; the fused kernel does it in one pass over
     the activations. Same weights, same function (to float rounding), and about a quarter off a training step
     of the whole net on a 2-core CPU, most of it in the first block's 48×48 maps (bench/training_speed.py).
-    Inference and non-image inputs take the stock path.
+    Inference, non-image inputs and other Keras backends take the stock path.
     """
 
     def call(self, inputs, training=None, mask=None):
-        fusable = (training and self.trainable and self.scale and self.center and not self.renorm
+        fusable = (keras.backend.backend() == "tensorflow" and training and self.trainable and self.scale and self.center and not self.renorm
                    and mask is None and len(inputs.shape) == 4 and self.axis in (-1, 3))
         if not fusable:
             return super().call(inputs, training=training, mask=mask)
+        import tensorflow as tf
+
         # Statistics in float32 under mixed precision, as the stock layer does.
         normalized, mean, variance, *_ = tf.compat.v1.nn.fused_batch_norm(
             tf.cast(inputs, tf.float32), self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
@@ -140,72 +141,90 @@ def fold_batch_norms(model: keras.Model, policy: str) -> keras.Model:
     return inference
 
 
-def random_affine_transforms(batch, *, rotation_degrees: float, zoom: float, shift: float, size: int = FACE_SIZE):
+def random_affine_transforms(batch, seed, *, rotation_degrees: float, zoom: float, shift: float,
+                             size: int = FACE_SIZE):
     """One projective-transform row per image: mirror, rotation, zoom and shift composed into a single warp.
 
-    Each row maps an output pixel to where it is sampled in the input (ImageProjectiveTransformV3's
+    Each row maps an output pixel to where it is sampled in the input (`keras.ops.image.affine_transform`'s
     convention), about the face's centre. Composing them means each face is resampled once: three
     successive warps would blur the training faces, which the served (never resampled) crops are not.
     """
-    angle = tf.random.uniform([batch], -1.0, 1.0) * math.radians(rotation_degrees)
-    inverse_scale = 1.0 / tf.random.uniform([batch], 1.0 - zoom, 1.0 + zoom)  # >1 zooms out
-    mirror = tf.where(tf.random.uniform([batch]) < 0.5, -1.0, 1.0)
-    shift_x, shift_y = (tf.random.uniform([batch], -shift, shift) * size for _ in range(2))
-    cos, sin = tf.cos(angle) * inverse_scale, tf.sin(angle) * inverse_scale
+    uniform = lambda low, high: keras.random.uniform((batch,), low, high, seed=seed)
+    angle = uniform(-1.0, 1.0) * math.radians(rotation_degrees)
+    inverse_scale = 1.0 / uniform(1.0 - zoom, 1.0 + zoom)  # >1 zooms out
+    mirror = ops.where(uniform(0.0, 1.0) < 0.5, -1.0, 1.0)
+    shift_x, shift_y = (uniform(-shift, shift) * size for _ in range(2))
+    cos, sin = ops.cos(angle) * inverse_scale, ops.sin(angle) * inverse_scale
     a0, a1, b0, b1 = cos * mirror, -sin, sin * mirror, cos
     centre = (size - 1) / 2.0
     a2 = centre - a0 * centre - a1 * centre + shift_x
     b2 = centre - b0 * centre - b1 * centre + shift_y
-    zeros = tf.zeros([batch])
-    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+    zeros = ops.zeros_like(a0)
+    return ops.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
 
 
-def random_erasing(images, probability: float, *, area=(0.02, 0.2), aspect=(0.3, 3.3)):
+def random_erasing(images, probability: float, seed, *, area=(0.02, 0.2), aspect=(0.3, 3.3)):
     """Replace one random rectangle of each face (with `probability`) by noise: a hand, hair or a shadow
     over part of the face, so the net cannot rely on any one region (Zhong et al., 2020)."""
-    batch, size = tf.shape(images)[0], float(FACE_SIZE)
-    areas = tf.random.uniform([batch], *area) * size * size
-    ratio = tf.exp(tf.random.uniform([batch], math.log(aspect[0]), math.log(aspect[1])))
-    height = tf.clip_by_value(tf.sqrt(areas * ratio), 1.0, size)
-    width = tf.clip_by_value(tf.sqrt(areas / ratio), 1.0, size)
-    top = tf.random.uniform([batch]) * (size - height)
-    left = tf.random.uniform([batch]) * (size - width)
-    grid = tf.range(FACE_SIZE, dtype=tf.float32)
+    batch, size = ops.shape(images)[0], float(FACE_SIZE)
+    uniform = lambda low, high: keras.random.uniform((batch,), low, high, seed=seed)
+    areas = uniform(*area) * size * size
+    ratio = ops.exp(uniform(math.log(aspect[0]), math.log(aspect[1])))
+    height = ops.clip(ops.sqrt(areas * ratio), 1.0, size)
+    width = ops.clip(ops.sqrt(areas / ratio), 1.0, size)
+    top = uniform(0.0, 1.0) * (size - height)
+    left = uniform(0.0, 1.0) * (size - width)
+    grid = ops.arange(FACE_SIZE, dtype="float32")
     rows, columns = grid[None, :, None], grid[None, None, :]
     inside = ((rows >= top[:, None, None]) & (rows < (top + height)[:, None, None])
               & (columns >= left[:, None, None]) & (columns < (left + width)[:, None, None]))
-    erase = inside & (tf.random.uniform([batch]) < probability)[:, None, None]
-    return tf.where(erase[..., None], tf.random.uniform(tf.shape(images)), images)
+    erase = inside & (uniform(0.0, 1.0) < probability)[:, None, None]
+    noise = keras.random.uniform(ops.shape(images), seed=seed)
+    return ops.where(erase[..., None], noise, images)
 
 
-def make_augmenter(*, rotation_degrees: float = 12.0, zoom: float = 0.15, shift: float = 0.1,
-                   contrast: float = 0.4, brightness: float = 0.25, blur_probability: float = 0.25,
-                   noise_stddev: float = 0.03, erasing_probability: float = 0.0):
-    """Batch augmentation for training: what a webcam or phone does to a face crop.
+@keras.saving.register_keras_serializable(package="emojify")
+class TrainingAugmentation(layers.Layer):
+    """Batch augmentation for training, as a layer in front of the net: what a webcam or phone does to a face.
 
     Geometric (one warp): mirror, slight rotation, shift and scale of the crop (the detector never frames
     a face exactly like FER2013). Photometric: brightness, contrast, gamma, blur and sensor noise. Then, with
-    `erasing_probability`, random erasing of one rectangle.
-    Random numbers come from TensorFlow's global seed (``keras.utils.set_random_seed``).
+    `erasing_probability`, random erasing of one rectangle. Identity outside training. Written in
+    `keras.ops`, so the same recipe trains on any Keras backend (TensorFlow here, JAX on a GPU machine).
     """
-    def augment(images, labels):
-        batch = tf.shape(images)[0]
-        transforms = random_affine_transforms(batch, rotation_degrees=rotation_degrees, zoom=zoom, shift=shift)
-        images = tf.raw_ops.ImageProjectiveTransformV3(
-            images=images, transforms=transforms, output_shape=[FACE_SIZE, FACE_SIZE], fill_value=0.0,
-            interpolation="BILINEAR", fill_mode="REFLECT")
-        per_image = lambda low, high: tf.random.uniform([batch, 1, 1, 1], low, high)
-        images = tf.clip_by_value(images, 1e-3, 1.0) ** tf.exp(per_image(-0.4, 0.4))  # gamma
-        mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
-        images = (images - mean) * per_image(1 - contrast, 1 + contrast) + mean + per_image(-brightness, brightness)
-        blurred = tf.nn.avg_pool2d(images, 3, 1, "SAME")
-        images = tf.where(per_image(0, 1) < blur_probability, blurred, images)
-        images = images + tf.random.normal(tf.shape(images), stddev=noise_stddev)
-        if erasing_probability > 0:
-            images = random_erasing(images, erasing_probability)
-        return tf.clip_by_value(images, 0.0, 1.0), labels
 
-    return augment
+    def __init__(self, *, rotation_degrees: float = 12.0, zoom: float = 0.15, shift: float = 0.1,
+                 contrast: float = 0.4, brightness: float = 0.25, blur_probability: float = 0.25,
+                 noise_stddev: float = 0.03, erasing_probability: float = 0.0, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.settings = dict(rotation_degrees=rotation_degrees, zoom=zoom, shift=shift, contrast=contrast,
+                             brightness=brightness, blur_probability=blur_probability,
+                             noise_stddev=noise_stddev, erasing_probability=erasing_probability)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        options, seed = self.settings, self.seed_generator
+        batch = ops.shape(images)[0]
+        transforms = random_affine_transforms(batch, seed, rotation_degrees=options["rotation_degrees"],
+                                              zoom=options["zoom"], shift=options["shift"])
+        images = ops.image.affine_transform(images, transforms, interpolation="bilinear", fill_mode="reflect")
+        per_image = lambda low, high: keras.random.uniform((batch, 1, 1, 1), low, high, seed=seed)
+        images = ops.clip(images, 1e-3, 1.0) ** ops.exp(per_image(-0.4, 0.4))  # gamma
+        mean = ops.mean(images, axis=(1, 2, 3), keepdims=True)
+        contrast, brightness = options["contrast"], options["brightness"]
+        images = (images - mean) * per_image(1 - contrast, 1 + contrast) + mean + per_image(-brightness, brightness)
+        blurred = ops.average_pool(images, 3, strides=1, padding="same")
+        images = ops.where(per_image(0.0, 1.0) < options["blur_probability"], blurred, images)
+        images = images + keras.random.normal(ops.shape(images), stddev=options["noise_stddev"], seed=seed)
+        if options["erasing_probability"] > 0:
+            images = random_erasing(images, options["erasing_probability"], seed)
+        return ops.clip(images, 0.0, 1.0)
+
+    def get_config(self):
+        return super().get_config() | self.settings | {"seed": self.seed}
 
 
 def with_test_time_augmentation(model: keras.Model):
@@ -213,6 +232,8 @@ def with_test_time_augmentation(model: keras.Model):
 
     This one function is what evaluation and the website call, so the reported accuracy is the served one.
     """
+    import tensorflow as tf
+
     @tf.function(input_signature=[tf.TensorSpec([None, FACE_SIZE, FACE_SIZE, 1], tf.float32)],
                  reduce_retracing=True)
     def predict(faces):
@@ -222,3 +243,17 @@ def with_test_time_augmentation(model: keras.Model):
         return (probabilities[:count] + probabilities[count:]) / 2.0
 
     return predict
+
+
+class KerasMirrorClassifier:
+    """The saved Keras model with the served mirror TTA, on any Keras backend: what training reports where
+    TensorFlow (and so the TF Lite serving path) is not installed."""
+
+    def __init__(self, weights: str | Path):
+        self.weights, self.precision = Path(weights), f"float32 Keras ({keras.backend.backend()})"
+        self.model = keras.models.load_model(self.weights, compile=False)
+
+    def predict(self, faces):
+        both = ops.concatenate([faces, ops.flip(faces, axis=2)], axis=0)
+        probabilities = ops.convert_to_numpy(self.model.predict(both, batch_size=1024, verbose=0))
+        return (probabilities[:len(faces)] + probabilities[len(faces):]) / 2.0

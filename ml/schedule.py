@@ -1,4 +1,4 @@
-"""The learning-rate schedule and the callback that fit a training run into its time budget."""
+"""The learning-rate schedule and the callbacks of a training run: its time budget and the checkpoint it keeps."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 
 @keras.saving.register_keras_serializable(package="emojify")
@@ -19,19 +19,19 @@ class WarmupCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, peak: float, warmup_steps: int, total_steps: int):
         self.peak, self.warmup_steps = float(peak), int(warmup_steps)
-        self.total_steps = tf.Variable(float(total_steps), trainable=False, dtype=tf.float32)
+        self.total_steps = keras.Variable(float(total_steps), trainable=False, dtype="float32")
 
     def __call__(self, step):
-        step = tf.cast(step, tf.float32)
+        step = ops.cast(step, "float32")
         warmup = float(max(self.warmup_steps, 1))
         warming = self.peak * (0.05 + 0.95 * step / warmup)
-        progress = tf.clip_by_value((step - warmup) / tf.maximum(self.total_steps - warmup, 1.0), 0.0, 1.0)
-        decaying = 0.5 * self.peak * (1.0 + tf.cos(math.pi * progress))
-        return tf.where(step < warmup, warming, decaying)
+        progress = ops.clip((step - warmup) / ops.maximum(self.total_steps - warmup, 1.0), 0.0, 1.0)
+        decaying = 0.5 * self.peak * (1.0 + ops.cos(math.pi * progress))
+        return ops.where(step < warmup, warming, decaying)
 
     def get_config(self):
         return {"peak": self.peak, "warmup_steps": self.warmup_steps,
-                "total_steps": int(self.total_steps.numpy())}
+                "total_steps": int(ops.convert_to_numpy(self.total_steps))}
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -73,3 +73,18 @@ class TimeBudget(keras.callbacks.Callback):
         self.epochs = planned
         self.schedule.total_steps.assign(float(planned * self.steps_per_epoch))
         return True
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Saves `model` — the served net, without the training wrapper, its augmentation or optimizer state —
+    whenever the monitored validation figure improves."""
+
+    def __init__(self, model: keras.Model, path, *, monitor: str):
+        super().__init__()
+        self.served_model, self.path, self.monitor, self.best = model, path, monitor, -np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor, -np.inf)
+        if value > self.best:
+            self.best = value
+            self.served_model.save(self.path)

@@ -38,6 +38,9 @@ def parse_args(argv=None):
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--class-balance", type=float, default=0.0,
+                        help="weigh each class's loss by its frequency to this power, inverted: 0 off, 1 fully "
+                             "balanced (disgust is 1.5%% of FER2013, happy 25%%)")
     parser.add_argument("--random-erasing", type=float, default=0.0,
                         help="probability of erasing one random rectangle of a training face (0: off)")
     parser.add_argument("--ema-momentum", type=float, default=0.999,
@@ -51,26 +54,54 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def hardware_description() -> str:
+    """The processor, its cores and any accelerator the run trained on, for the model card."""
+    import platform
+
+    import keras
+
+    cpuinfo = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+             if line.startswith("model name")] if cpuinfo.exists() else []
+    description = f"{names[0] if names else platform.processor()}, {os.cpu_count()} cores"
+    accelerators = []
+    if keras.backend.backend() == "jax":
+        import jax
+
+        accelerators = [device.device_kind for device in jax.devices() if device.platform != "cpu"]
+    elif keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        accelerators = [device.name for device in tf.config.list_physical_devices("GPU")]
+    return description + "".join(f" + {name}" for name in accelerators)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
-    import tensorflow as tf
 
     from .dataset import DatasetError, file_sha256, load_dataset
     from .evaluate import evaluate
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
     from .metrics import format_report
-    from .model import build_model, fastest_compute_policy, make_augmenter
+    from .model import KerasMirrorClassifier, TrainingAugmentation, build_model, fastest_compute_policy
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
-    from .schedule import TimeBudget, WarmupCosineDecay
+    from .schedule import KeepBest, TimeBudget, WarmupCosineDecay
 
+    if args.time_budget_minutes > 0 and keras.backend.backend() != "tensorflow":
+        # Other backends compile the learning-rate schedule once, so a budget could not reshape it mid-run.
+        print("error: --time-budget-minutes needs the TensorFlow backend; on another backend give "
+              "--epochs N --time-budget-minutes 0", file=sys.stderr)
+        return 2
     keras.utils.set_random_seed(args.seed)
     precision = fastest_compute_policy() if args.precision == "auto" else args.precision
     keras.mixed_precision.set_global_policy(precision)
-    if args.threads:
+    if args.threads and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     started = time.time()
     output_dir = Path(args.output_dir)
@@ -89,27 +120,29 @@ def main(argv=None) -> int:
         return 2
     print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
-    train_ds = (tf.data.Dataset.from_tensor_slices((train_x, train.labels))
-                .shuffle(len(train_x), seed=args.seed, reshuffle_each_iteration=True)
-                .batch(args.batch_size)
-                .map(make_augmenter(erasing_probability=args.random_erasing), num_parallel_calls=tf.data.AUTOTUNE)
-                .map(lambda x, y: (x, tf.one_hot(y, len(EMOTIONS))))
-                .prefetch(tf.data.AUTOTUNE))
-    val_ds = (tf.data.Dataset.from_tensor_slices((val_x, tf.one_hot(val.labels, len(EMOTIONS))))
-              .batch(512).prefetch(tf.data.AUTOTUNE))
+    train_y, val_y = (keras.utils.to_categorical(subset.labels, len(EMOTIONS)) for subset in (train, val))
+    counts = np.bincount(train.labels, minlength=len(EMOTIONS)).clip(min=1)
+    class_weight = counts.astype(float) ** -args.class_balance
+    class_weight = dict(enumerate(class_weight * len(train.labels) / (class_weight * counts).sum()))  # mean 1
 
     # --- model ---
     widths = tuple(int(width) for width in args.widths.split(","))
     model = build_model(widths=widths, dense_units=args.dense_units, dropout=args.dropout,
                         weight_decay=args.weight_decay)
+    # Augmentation runs as the first layer of a training wrapper (on the accelerator where there is one);
+    # the saved and served model is `model` alone.
+    trainer = keras.Sequential([keras.Input(model.input_shape[1:]),
+                                TrainingAugmentation(erasing_probability=args.random_erasing, seed=args.seed,
+                                                     dtype="float32", name="augment"),
+                                model], name="trainer")
     steps_per_epoch = int(np.ceil(len(train_x) / args.batch_size))
     schedule = WarmupCosineDecay(args.learning_rate, warmup_steps=args.warmup_epochs * steps_per_epoch,
                                  total_steps=args.epochs * steps_per_epoch)
     use_ema = args.ema_momentum > 0
     optimizer = keras.optimizers.Adam(schedule, use_ema=use_ema, ema_momentum=args.ema_momentum)
-    model.compile(optimizer=optimizer,
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
-                  metrics=["accuracy"])
+    trainer.compile(optimizer=optimizer,
+                    loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+                    metrics=["accuracy"])
     model.summary(print_fn=lambda line, **_: print(line))
 
     # --- fit: one progress line per epoch; the best PublicTest epoch is what we keep ---
@@ -117,22 +150,24 @@ def main(argv=None) -> int:
     # With EMA on, validation and the checkpoint see the averaged weights (Polyak averaging: steadier and
     # usually better than the last step's weights).
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if use_ema else []
-    callbacks.append(keras.callbacks.ModelCheckpoint(weights_path, monitor="val_accuracy", mode="max",
-                                                     save_best_only=True))
+    callbacks.append(KeepBest(model, weights_path, monitor="val_accuracy"))
     if args.time_budget_minutes > 0:
         budget = TimeBudget(schedule, deadline=started + 60 * args.time_budget_minutes,
                             steps_per_epoch=steps_per_epoch, max_epochs=args.epochs,
                             min_epochs=args.warmup_epochs + 1)
         callbacks.append(budget)
-    history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, verbose=2,
-                        callbacks=callbacks).history
+    history = trainer.fit(train_x, train_y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+                          class_weight=class_weight if args.class_balance else None,
+                          validation_data=(val_x, val_y), validation_batch_size=512, verbose=2,
+                          callbacks=callbacks).history
     best_epoch, epochs_run = int(np.argmax(history["val_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
-    # Ship the best checkpoint without its optimizer state (a third of the size, and inference needs none).
-    keras.models.load_model(weights_path, compile=False).save(weights_path)
 
     # --- evaluate the kept checkpoint exactly as the website serves it (mirror TTA) ---
-    served = EmotionClassifier(weights_path)
+    # Serving converts to TensorFlow Lite, which needs TensorFlow; on another backend the Keras model with
+    # the same mirror TTA stands in (`python -m ml.evaluate` then gives the served figure).
+    tensorflow_backend = keras.backend.backend() == "tensorflow"
+    served = EmotionClassifier(weights_path) if tensorflow_backend else KerasMirrorClassifier(weights_path)
     report = evaluate(served, val)
     print(format_report(report))
     wall_seconds = time.time() - started
@@ -148,7 +183,8 @@ def main(argv=None) -> int:
                  "train_rows": len(train), "val_rows": len(val),
                  "train_usage": args.train_usage, "val_usage": args.val_usage},
         "training": {key: value for key, value in vars(args).items() if key not in ("data", "output_dir")}
-                    | {"precision": precision, "epochs_run": epochs_run, "best_epoch": best_epoch,
+                    | {"precision": precision, "backend": keras.backend.backend(),
+                       "hardware": hardware_description(), "epochs_run": epochs_run, "best_epoch": best_epoch,
                        "fit_seconds": round(fit_seconds, 1),
                        "wall_seconds": round(wall_seconds, 1)},
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},

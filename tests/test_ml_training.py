@@ -215,18 +215,40 @@ def test_fused_batch_norm_trains_and_infers_like_the_stock_layer(policy):
 
 
 def test_random_erasing_replaces_one_rectangle_of_a_face_with_the_given_probability():
-    import tensorflow as tf
+    import keras
 
     from ml.model import random_erasing
 
-    grey = tf.fill([256, 48, 48, 1], 0.5)
-    erased = random_erasing(grey, 1.0).numpy()[..., 0] != 0.5
+    grey, seed = keras.ops.full([256, 48, 48, 1], 0.5), keras.random.SeedGenerator(0)
+    erase = lambda probability: keras.ops.convert_to_numpy(random_erasing(grey, probability, seed)) != 0.5
+    erased = erase(1.0)[..., 0]
     shares = erased.reshape(256, -1).mean(axis=1)
     assert shares.min() >= 0.015 and shares.max() <= 0.21  # 2–20% of the face, whole pixels
     for mask in erased[:32]:  # one filled rectangle: its bounding box holds nothing else
         rows, columns = np.nonzero(mask)
         box = (rows.max() - rows.min() + 1) * (columns.max() - columns.min() + 1)
         assert box - mask.sum() <= box * 0.02  # noise may repeat the grey level in a pixel or two
-    assert not (random_erasing(grey, 0.0).numpy() != 0.5).any()
-    some = (random_erasing(grey, 0.5).numpy() != 0.5).reshape(256, -1).any(axis=1).mean()
+    assert not erase(0.0).any()
+    some = erase(0.5).reshape(256, -1).any(axis=1).mean()
     assert 0.35 < some < 0.65
+
+
+def test_training_augmentation_varies_faces_in_training_only():
+    """The augmentation layer leaves faces alone at inference, and in training changes each face differently
+    while keeping them in [0, 1] and the face still there (the mirror, warp and light keep most structure)."""
+    import keras
+
+    from ml.model import TrainingAugmentation
+
+    faces, _ = synthetic_faces(64, seed=3)
+    faces = (faces[..., None] / 255.0).astype(np.float32)
+    augment = TrainingAugmentation(seed=0)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(faces, training=False)), faces)
+    first, second = (keras.ops.convert_to_numpy(augment(faces, training=True)) for _ in range(2))
+    assert first.min() >= 0.0 and first.max() <= 1.0
+    assert not np.allclose(first, second)  # a fresh draw each batch
+    assert np.abs(first - faces).mean(axis=(1, 2, 3)).min() > 0.005  # every face changed
+    # Still the same face: the augmented crop correlates with the original or its mirror image.
+    correlation = [max(np.corrcoef(a.ravel(), f.ravel())[0, 1], np.corrcoef(a.ravel(), f[:, ::-1].ravel())[0, 1])
+                   for a, f in zip(first, faces)]
+    assert np.median(correlation) > 0.4
