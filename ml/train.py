@@ -3,7 +3,8 @@
     python -m ml.train [--data PATH] [--epochs 80] [--time-budget-minutes 70] [--seed 0] [--output-dir ml/weights]
 
 Reads top to bottom: data → model → fit (best PublicTest checkpoint kept) → evaluate with the served
-test-time augmentation → weights, model card JSON and plots in the output directory.
+test-time augmentation → weights, the served .tflite (ml.export), model card JSON and plots in the output
+directory.
 
 The run fits its time budget on whatever machine it runs on: after every epoch it plans as many epochs as
 fit (at most --epochs) and stretches or shortens the cosine learning-rate decay to end on the last one.
@@ -59,6 +60,7 @@ def main(argv=None) -> int:
 
     from .dataset import DatasetError, file_sha256, load_dataset
     from .evaluate import evaluate
+    from .export import export
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
     from .metrics import format_report
@@ -130,6 +132,7 @@ def main(argv=None) -> int:
     fit_seconds = time.time() - started
     # Ship the best checkpoint without its optimizer state (a third of the size, and inference needs none).
     keras.models.load_model(weights_path, compile=False).save(weights_path)
+    served_path = export(weights_path)  # the .tflite the website runs, beside the weights
 
     # --- evaluate the kept checkpoint exactly as the website serves it (mirror TTA) ---
     served = EmotionClassifier(weights_path)
@@ -159,7 +162,8 @@ def main(argv=None) -> int:
                          f"{args.val_usage} (moving-average weights)" if use_ema else args.val_usage)
     plot_confusion_matrix(report["confusion_matrix"], output_dir / "confusion_matrix.png",
                           f"{args.val_usage}: accuracy {report['accuracy']:.4f} (mirror TTA)")
-    print(f"wrote {weights_path}, model_card.json, training_curves.png, confusion_matrix.png to {output_dir}")
+    print(f"wrote {weights_path}, {served_path.name}, model_card.json, training_curves.png, confusion_matrix.png "
+          f"to {output_dir}")
     print(f"best epoch {best_epoch}/{epochs_run}, wall time {wall_seconds / 60:.1f} min")
     print(f"accuracy={report['accuracy']:.4f}")
     return 0
