@@ -1,14 +1,31 @@
-"""A small HTTP client for a running server (the serving-stack test and bench/http_load.py): the CSRF
-handshake an API client does (GET /api/csrf, then cookie + X-CSRFToken), multipart uploads, and a chosen
-loopback source address, so that several clients on one machine count as several addresses for nginx's
-per-address rate limit."""
+"""The production stack on loopback and a small HTTP client for it (the serving-stack test and
+bench/http_load.py): `manage.py serve` started with production settings over plain HTTP and a throw-away
+database; the CSRF handshake an API client does (GET /api/csrf, then cookie + X-CSRFToken), multipart
+uploads, and a chosen loopback source address, so that several clients on one machine count as several
+addresses for nginx's per-address rate limit."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Production settings served over plain HTTP on loopback (README: "Plain HTTP on one machine").
+PRODUCTION_OVER_PLAIN_HTTP = {
+    "DJANGO_DEBUG": "0", "DJANGO_HTTPS": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_SECRET_KEY": "loopback-stack-key-never-used-in-production-0123456789-abcdefghij",
+}
 
 
 @dataclass
@@ -87,3 +104,53 @@ class ApiClient:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    port: int
+    master_pid: int  # gunicorn's
+    started_seconds: float  # from launching `manage.py serve` to nginx answering
+
+    def client(self, source: str = "127.0.0.1", timeout: float = 10) -> ApiClient:
+        return ApiClient("127.0.0.1", self.port, source=source, timeout=timeout)
+
+    def workers(self) -> set[int]:
+        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text().split()
+        return {int(pid) for pid in children}
+
+
+@contextlib.contextmanager
+def running_stack(*, workers: int, threads: int, timeout: float = 90):
+    """`manage.py serve` on free loopback ports with a fresh SQLite database; stopped on exit."""
+    with tempfile.TemporaryDirectory(prefix="emojify-stack-") as folder:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
+        env |= PRODUCTION_OVER_PLAIN_HTTP | {"DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"}
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
+                           timeout=180, check=True)
+        port = free_port()
+        with open(Path(folder) / "serve.log", "w+") as log:
+            started = time.monotonic()
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "serve", "--port", str(port), "--upstream-port", str(free_port()),
+                 "--workers", str(workers), "--threads", str(threads)],
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+            try:
+                line = ""
+                while "serving http" not in line:
+                    if time.monotonic() - started > timeout or process.poll() is not None:
+                        log.seek(0)
+                        raise RuntimeError("the stack did not start:\n" + log.read()[-3000:])
+                    line = process.stdout.readline()
+                master_pid = int(line.split("master pid ")[1].split(",")[0])
+                yield Stack(port, master_pid, time.monotonic() - started)
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)

@@ -7,8 +7,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import time
 import zlib
 from pathlib import Path
@@ -18,65 +16,19 @@ from django.conf import settings
 from PIL import Image
 
 from . import images
-from .live_http import ApiClient, multipart
+from .live_http import multipart, running_stack
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WORKERS, THREADS = 2, 2
-PRODUCTION_OVER_PLAIN_HTTP = {
-    "DJANGO_DEBUG": "0", "DJANGO_HTTPS": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-    "DJANGO_SECRET_KEY": "serving-stack-test-key-not-for-production-0123456789-abcdefghij",
-}
 
 pytestmark = pytest.mark.skipif(not Path(NGINX).is_file(),
                                 reason="nginx is not installed: `make test` installs Debian's nginx package")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def manage(*arguments, env):
-    return subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=180, check=True)
-
-
-class Stack:
-    def __init__(self, port: int, process: subprocess.Popen, master_pid: int):
-        self.port, self.process, self.master_pid = port, process, master_pid
-
-    def client(self, source: str = "127.0.0.1", timeout: float = 10) -> ApiClient:
-        return ApiClient("127.0.0.1", self.port, source=source, timeout=timeout)
-
-    def workers(self) -> set[int]:
-        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text().split()
-        return {int(pid) for pid in children}
-
-
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("stack")
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-    env |= PRODUCTION_OVER_PLAIN_HTTP | {"DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"}
-    manage("migrate", "--noinput", env=env)
-    manage("collectstatic", "--noinput", env=env)
-    port = free_port()
-    log = open(folder / "serve.log", "w+")
-    process = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port), "--upstream-port",
-                                str(free_port()), "--workers", str(WORKERS), "--threads", str(THREADS)],
-                               cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-    deadline = time.monotonic() + 90
-    line = ""
-    while "serving http" not in line:
-        assert time.monotonic() < deadline and process.poll() is None, "the stack did not start:\n" + \
-            (log.seek(0) or log.read())
-        line = process.stdout.readline()
-    master_pid = int(line.split("master pid ")[1].split(",")[0])
-    yield Stack(port, process, master_pid)
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
-    log.close()
+def stack():
+    with running_stack(workers=WORKERS, threads=THREADS) as running:
+        yield running
 
 
 def frame() -> bytes:
