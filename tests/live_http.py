@@ -116,7 +116,7 @@ def free_port() -> int:
 class Stack:
     port: int
     master_pid: int  # gunicorn's
-    started_seconds: float  # from launching `manage.py serve` to nginx answering
+    started_seconds: float  # from launching `manage.py serve` to the site answering through nginx
 
     def client(self, source: str = "127.0.0.1", timeout: float = 10) -> ApiClient:
         return ApiClient("127.0.0.1", self.port, source=source, timeout=timeout)
@@ -150,7 +150,11 @@ def running_stack(*, workers: int, threads: int, timeout: float = 90):
                         raise RuntimeError("the stack did not start:\n" + log.read()[-3000:])
                     line = process.stdout.readline()
                 master_pid = int(line.split("master pid ")[1].split(",")[0])
-                yield Stack(port, master_pid, time.monotonic() - started)
+                stack = Stack(port, master_pid, 0.0)
+                for _ in range(2 * workers):  # ready: the site answers through nginx, on every worker
+                    assert stack.client().get("/api/csrf").status == 200
+                stack.started_seconds = time.monotonic() - started
+                yield stack
             finally:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
