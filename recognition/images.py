@@ -21,10 +21,11 @@ MAX_SIDE = 8000
 # MPO: a phone camera's JPEG carrying extra pictures (depth, HDR gain map) after the photo itself.
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 DRAFTABLE_FORMATS = {"JPEG", "MPO"}  # can be decoded at 1/2, 1/4 or 1/8 size
-# Reading faces needs no more: the detector looks for faces of at least a tenth of the shorter side, which is
-# still 160 px at 2560×1600. PNG and WebP have no reduced-size decode: a 2560×1440 photo PNG already costs
-# ~100 ms of a core on the 2-core host, a 7999×5000 one 0.8 s (2026-11-30, while a training run shared it).
-READING_MAX_PIXELS = 4_100_000
+# Reading faces needs no more (1920×1080): the detector looks for faces of at least a tenth of the shorter side
+# and shrinks the image until such a face fills its 24-px window, and the model reads 48×48 crops, so even a
+# JPEG read at 1/8 scale keeps every readable face above 48 px. PNG and WebP have no reduced-size decode: a
+# 2560×1600 PNG costs 128 ms of CPU on /api/emotion, a 7999×5000 one 0.8 s (bench/big_images_speed.py).
+READING_MAX_PIXELS = 1920 * 1080
 WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}  # 16-bit grey PNGs decode to these
 DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z0-9.+-]+)?(?P<params>(;[a-z0-9-]+=[^;,]*)*)(?P<base64>;base64)?,",
                       re.IGNORECASE)
