@@ -1,9 +1,10 @@
 """HTTP load on the production stack (nginx → gunicorn) over loopback: N clients for T seconds, each in a
-closed loop (next request when the last is answered) over a keep-alive connection from its own loopback
+closed loop (next request when the last is answered; with --rate R at most R a second, as the live page
+sends 8) over a keep-alive connection from its own loopback
 address (127.0.0.10, .11, …), so nginx's per-address rate limit sees N users, as it would.
 
     python bench/http_load.py [--clients 20] [--seconds 60] [--mix emotion=6,emoji=2,preview=3,sticker=1]
-                              [--port 8000 | --start [--workers 2 --threads 4]]
+                              [--rate 0] [--port 8000 | --start [--workers 2 --threads 4]]
 
 The mix: `emotion` POST /api/emotion with a 640×480 webcam JPEG (the live page's request), `emoji` POST
 /api/emoji (frame + look → 256 px PNG), `preview` GET /avatars/preview.svg (the designer's live preview),
@@ -60,13 +61,16 @@ class Load:
             return client.get(f"/avatars/preview.svg?{look}&emotion={emotion}")
         return client.get(f"/avatars/emoji/{emotion}.png?{look}&size=256")
 
-    def run_client(self, index: int, endpoints: list[str], deadline: float) -> None:
+    def run_client(self, index: int, endpoints: list[str], deadline: float, rate: float) -> None:
         client = ApiClient("127.0.0.1", self.port, source=f"127.0.0.{10 + index}", timeout=30)
         rng = random.Random(index)
         variety = looks()
         for _ in range(rng.randrange(50)):
             next(variety)
-        while time.monotonic() < deadline:
+        next_start = time.monotonic()
+        while next_start < deadline:
+            time.sleep(max(0.0, next_start - time.monotonic()))
+            next_start = max(next_start + 1 / rate, time.monotonic()) if rate else time.monotonic()
             endpoint = rng.choice(endpoints)
             look, emotion = next(variety)
             started = time.perf_counter()
@@ -129,6 +133,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60, help="how long the load lasts (at most 600)")
     parser.add_argument("--mix", default=DEFAULT_MIX, help="endpoint=weight,… (emotion, emoji, preview, sticker)")
+    parser.add_argument("--rate", type=float, default=0, help="at most this many requests a second per client "
+                        "(0: the next as soon as the last is answered)")
     parser.add_argument("--port", type=int, default=8000, help="the running stack's port on 127.0.0.1")
     parser.add_argument("--start", action="store_true", help="start `manage.py serve` for the run, then stop it")
     parser.add_argument("--workers", type=int, default=2, help="with --start")
@@ -151,7 +157,7 @@ def run(args, endpoints: list[str], port: int, master_pid: int | None) -> int:
     for endpoint in sorted(set(endpoints)):  # one of each first: nothing below pays a first-call cost
         load.send(warm, endpoint, "top=BUN", "happy")
     deadline = time.monotonic() + args.seconds
-    threads = [threading.Thread(target=load.run_client, args=(index, endpoints, deadline))
+    threads = [threading.Thread(target=load.run_client, args=(index, endpoints, deadline, args.rate))
                for index in range(args.clients)]
     started = time.monotonic()
     for thread in threads:
@@ -160,7 +166,8 @@ def run(args, endpoints: list[str], port: int, master_pid: int | None) -> int:
         thread.join()
     elapsed = time.monotonic() - started
     answered = sum(load.statuses.values())
-    print(f"{args.clients} clients × {args.seconds:g} s on http://127.0.0.1:{port}/, mix {args.mix}")
+    pace = f"at most {args.rate:g}/s each" if args.rate else "closed loop"
+    print(f"{args.clients} clients × {args.seconds:g} s ({pace}) on http://127.0.0.1:{port}/, mix {args.mix}")
     print(f"throughput: {answered} requests answered in {elapsed:.1f} s = {answered / elapsed:.1f}/s")
     print(f"{'endpoint':<10}{'ok':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for endpoint, values in sorted(load.latencies.items()):
