@@ -9,7 +9,7 @@ import logging
 import statistics
 import time
 
-from common import setup_django, timings_ms
+from common import timings_ms, warm_client
 
 
 def upload(picture, format: str, **options) -> bytes:
@@ -22,15 +22,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    setup_django()
-    from django.test import Client
-
-    from recognition.faces import warm_up
+    client = warm_client()
     from tests.images import big_picture
 
-    warm_up()
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 413s are expected here
-    client = Client(HTTP_HOST="127.0.0.1")
     cases = {
         "JPEG 7999×5000": (upload(big_picture(), "JPEG", quality=90), 200),
         "JPEG 4032×3024 (phone)": (upload(big_picture(4032, 3024), "JPEG", quality=90), 200),
