@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh Debian/Ubuntu machine with Python 3.11:
 #   make run   — virtualenv in .venv/, install, migrate the SQLite database, serve http://127.0.0.1:8000
-#   make test  — install the test tools (and Debian's chromium when missing), run every test
+#   make test  — install the test tools (and Debian's chromium and nginx when missing), run every test
+#   make serve — the production pair on one machine: nginx on $(PORT) in front of gunicorn (README)
 # Both are idempotent: the stamps below skip installs that are already up to date.
 PYTHON ?= python3
 VENV := .venv
@@ -9,20 +10,23 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench train evaluate serve
+NGINX := /usr/sbin/nginx
+
+.PHONY: run test bench train export serve
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.test-installed /usr/bin/chromium
+test: $(VENV)/.test-installed /usr/bin/chromium $(NGINX)
 	$(BIN)/python -m pytest
 
-# Production-style serving (see README): static files collected once, then gunicorn with threads.
-serve: $(VENV)/.runtime-installed
+# Production-style serving (see README): static files collected once, then nginx on $(PORT) in front of
+# gunicorn (2 workers × 4 threads) on $(PORT)+1, both stopped by Ctrl-C.
+serve: $(VENV)/.runtime-installed $(NGINX)
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn emojify_site.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --workers 2 --threads 4
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/model_speed.py
@@ -33,6 +37,10 @@ bench: $(VENV)/.test-installed
 
 train: $(VENV)/.runtime-installed
 	$(BIN)/python -m ml.train
+
+# After replacing ml/weights/emotion_cnn.keras by hand: write the .tflite the site serves (ml.train does it).
+export: $(VENV)/.runtime-installed
+	$(BIN)/python -m ml.export
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -50,3 +58,8 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.runtime-installed
 /usr/bin/chromium:
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core
+
+# Debian's nginx; the package's own service (port 80) is not what `make serve` runs.
+$(NGINX):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx

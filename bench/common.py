@@ -21,6 +21,17 @@ def setup_django() -> None:
     django.setup()
 
 
+def warm_client():
+    """A Django test client for the real site, with the model loaded and warmed first."""
+    setup_django()
+    from django.test import Client
+
+    from recognition.faces import warm_up
+
+    warm_up()
+    return Client(HTTP_HOST="127.0.0.1")  # an allowed host: this is not the test runner
+
+
 def timings_ms(function, repeat: int, warmup: int = 3) -> list[float]:
     """Milliseconds of each of `repeat` calls of `function()`, after `warmup` untimed ones."""
     for _ in range(warmup):

@@ -5,22 +5,17 @@
 import argparse
 import io
 
-from common import median_ms, setup_django
+from common import median_ms, warm_client
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    setup_django()
-    from django.test import Client
-
-    from recognition.faces import warm_up
+    client = warm_client()
     from tests.images import encode
     from tests.test_emojify import group_photo
 
-    warm_up()
-    client = Client(HTTP_HOST="127.0.0.1")  # an allowed host: this is not the test runner
     photo = encode(group_photo(), ".jpg")
 
     def post():

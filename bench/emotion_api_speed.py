@@ -61,9 +61,9 @@ def stages(jpegs, repeat):
     """Where our time goes, one stage at a time on the first frame (medians)."""
     from ml.preprocess import preprocess_faces
     from recognition import faces
-    from recognition.images import decode_image
+    from recognition.images import decode_for_reading
 
-    decode = lambda: decode_image(jpegs[0], grayscale=True)  # what the served form does
+    decode = lambda: decode_for_reading(jpegs[0])  # what the served form does
     gray = decode()
     detect = lambda: faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
     crops = preprocess_faces([faces.crop_face(gray, box) for box in detect()])

@@ -82,11 +82,11 @@ def place_in_frame(photo: np.ndarray, photo_side: int) -> np.ndarray:
 def read_ours(frames) -> list[np.ndarray | None]:
     """The served reading of each frame's primary face (the largest readable one), None when none is found."""
     from recognition.faces import read_faces
-    from recognition.images import decode_image
+    from recognition.images import decode_for_reading
 
     readings = []
     for frame in frames:
-        readable = [face for face in read_faces(decode_image(frame, grayscale=True)) if face.emotion]
+        readable = [face for face in read_faces(decode_for_reading(frame)) if face.emotion]
         readings.append(readable[0].probabilities if readable else None)
     return readings
 

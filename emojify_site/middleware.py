@@ -47,3 +47,23 @@ class JsonApiErrorsMiddleware:
             return int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         except ValueError:
             return False
+
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+class ProxiedClientAddressMiddleware:
+    """Behind our nginx (settings.BEHIND_PROXY), REMOTE_ADDR becomes the client's address from X-Real-IP.
+
+    Trusted only on requests whose peer is loopback, i.e. nginx on this machine, which always overwrites the
+    header: a client cannot choose its own address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if settings.BEHIND_PROXY and forwarded and request.META.get("REMOTE_ADDR") in LOOPBACK:
+            request.META["REMOTE_ADDR"] = forwarded
+        return self.get_response(request)

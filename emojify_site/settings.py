@@ -45,8 +45,13 @@ INSTALLED_APPS = [
     "emojify_site",
 ]
 
+# Behind the repo's nginx (manage.py serve sets this), every request comes from nginx's loopback address:
+# the client's own is in nginx's X-Real-IP header (the log-in throttle counts failures per address).
+BEHIND_PROXY = env_flag("DJANGO_BEHIND_PROXY", False)
+
 MIDDLEWARE = [
     "emojify_site.middleware.JsonApiErrorsMiddleware",  # outermost: sees the errors of every layer below
+    "emojify_site.middleware.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,8 +109,13 @@ EMOJIFY_PRELOAD_MODEL = env_flag("EMOJIFY_PRELOAD_MODEL", True)
 # pool beside OpenCV's only makes both wait; parallelism comes from serving requests side by side.
 EMOJIFY_TF_THREADS = int(os.environ.get("EMOJIFY_TF_THREADS", "1"))
 
+# Production is served over HTTPS (a TLS terminator in front of nginx): redirect, HSTS, Secure cookies.
+# DJANGO_HTTPS=0 is for trying the production stack over plain HTTP on one machine (README): with Secure
+# cookies a client over http:// never sends the csrftoken cookie back, so every POST would be refused.
+HTTPS = env_flag("DJANGO_HTTPS", not DEBUG)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if HTTPS:
     SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

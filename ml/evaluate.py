@@ -37,7 +37,7 @@ def main(argv=None) -> int:
             if not len(dataset):
                 raise DatasetError(f"{args.data}: no rows with Usage {args.usage!r}")
         classifier = EmotionClassifier(args.weights, precision=args.precision)
-    except (DatasetError, FileNotFoundError, ValueError) as error:
+    except (DatasetError, FileNotFoundError, ValueError) as error:  # ValueError: a stale export included
         print(f"error: {error}", file=sys.stderr)
         return 2
     report = evaluate(classifier, dataset)

@@ -3,7 +3,8 @@
     python -m ml.train [--data PATH] [--epochs 80] [--time-budget-minutes 70] [--seed 0] [--output-dir ml/weights]
 
 Reads top to bottom: data → model → fit (best PublicTest checkpoint kept) → evaluate with the served
-test-time augmentation → weights, model card JSON and plots in the output directory.
+test-time augmentation → weights, the served .tflite (ml.export), model card JSON and plots in the output
+directory.
 
 The run fits its time budget on whatever machine it runs on: after every epoch it plans as many epochs as
 fit (at most --epochs) and stretches or shortens the cosine learning-rate decay to end on the last one.
@@ -83,6 +84,7 @@ def main(argv=None) -> int:
 
     from .dataset import DatasetError, file_sha256, load_dataset
     from .evaluate import evaluate
+    from .export import export
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
     from .metrics import format_report
@@ -163,10 +165,11 @@ def main(argv=None) -> int:
     best_epoch, epochs_run = int(np.argmax(history["val_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
 
-    # --- evaluate the kept checkpoint exactly as the website serves it (mirror TTA) ---
-    # Serving converts to TensorFlow Lite, which needs TensorFlow; on another backend the Keras model with
-    # the same mirror TTA stands in (`python -m ml.evaluate` then gives the served figure).
+    # --- the served .tflite, and the kept checkpoint evaluated exactly as the website serves it ---
+    # Exporting to TensorFlow Lite needs TensorFlow; on another backend the Keras model with the same mirror
+    # TTA stands in, and `python -m ml.export` then `python -m ml.evaluate` give the served file and figure.
     tensorflow_backend = keras.backend.backend() == "tensorflow"
+    served_path = export(weights_path) if tensorflow_backend else None  # beside the weights
     served = EmotionClassifier(weights_path) if tensorflow_backend else KerasMirrorClassifier(weights_path)
     report = evaluate(served, val)
     print(format_report(report))
@@ -195,7 +198,11 @@ def main(argv=None) -> int:
                          f"{args.val_usage} (moving-average weights)" if use_ema else args.val_usage)
     plot_confusion_matrix(report["confusion_matrix"], output_dir / "confusion_matrix.png",
                           f"{args.val_usage}: accuracy {report['accuracy']:.4f} (mirror TTA)")
-    print(f"wrote {weights_path}, model_card.json, training_curves.png, confusion_matrix.png to {output_dir}")
+    written = [weights_path.name] + ([served_path.name] if served_path else []) + [
+        "model_card.json", "training_curves.png", "confusion_matrix.png"]
+    print(f"wrote {', '.join(written)} to {output_dir}")
+    if not served_path:
+        print(f"no TensorFlow here: run `python -m ml.export --weights {weights_path}` where it is installed")
     print(f"best epoch {best_epoch}/{epochs_run}, wall time {wall_seconds / 60:.1f} min")
     print(f"accuracy={report['accuracy']:.4f}")
     return 0

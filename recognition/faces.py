@@ -118,17 +118,18 @@ def read_faces(image: np.ndarray, *, min_face: float = WEBCAM_MIN_FACE,
     """Every face in a BGR or grayscale image with its emotion probabilities, largest face first.
 
     With a `baseline` (the person's resting-face reading, ml.calibration) each reading is calibrated to it
-    and the model's own reading is kept as `raw_probabilities`.
+    and the model's own reading is kept as `raw_probabilities`. An image shrunk on decode (its `scale` > 1,
+    recognition.images.ShrunkImage) is answered in the upload's pixels: boxes and the readable-size limit.
     """
     gray = to_grayscale(image)
+    scale = getattr(image, "scale", 1.0)
     boxes = detect_faces(gray, min_face=min_face, first_pass=first_pass)
-    readable = [box for box in boxes if min(box[2], box[3]) >= MIN_CLASSIFY_PIXELS]
+    readable = [box for box in boxes if min(box[2], box[3]) * scale >= MIN_CLASSIFY_PIXELS]
     raw = classifier().predict(preprocess_faces([crop_face(gray, box) for box in readable]))
     by_box = dict(zip(readable, raw))
-    if baseline is None:
-        return [FaceReading(box, by_box.get(box)) for box in boxes]
-    calibrated = dict(zip(readable, calibrate(raw, baseline)))
-    return [FaceReading(box, calibrated.get(box), by_box.get(box)) for box in boxes]
+    calibrated = dict(zip(readable, calibrate(raw, baseline))) if baseline is not None else by_box
+    return [FaceReading(tuple(int(round(value * scale)) for value in box), calibrated.get(box),
+                        by_box.get(box) if baseline is not None else None) for box in boxes]
 
 
 def warm_up() -> None:

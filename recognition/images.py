@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 import re
 
 import cv2
@@ -17,7 +18,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 8000
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# MPO: a phone camera's JPEG carrying extra pictures (depth, HDR gain map) after the photo itself.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+DRAFTABLE_FORMATS = {"JPEG", "MPO"}  # can be decoded at 1/2, 1/4 or 1/8 size
+# Reading faces needs no more (1920×1080): the detector looks for faces of at least a tenth of the shorter side
+# and shrinks the image until such a face fills its 24-px window, and the model reads 48×48 crops, so even a
+# JPEG read at 1/8 scale keeps every readable face above 48 px. PNG and WebP have no reduced-size decode: a
+# 2560×1600 PNG costs 128 ms of CPU on /api/emotion, a 7999×5000 one 0.8 s (bench/big_images_speed.py).
+READING_MAX_PIXELS = 1920 * 1080
+WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}  # 16-bit grey PNGs decode to these
 DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z0-9.+-]+)?(?P<params>(;[a-z0-9-]+=[^;,]*)*)(?P<base64>;base64)?,",
                       re.IGNORECASE)
 
@@ -52,12 +61,62 @@ def bytes_from_data_url(value: str) -> bytes:
         raise ImageInputError("the data: URL holds invalid base64") from None
 
 
-def decode_image(data: bytes, *, grayscale: bool = False) -> np.ndarray:
-    """JPEG/PNG/WebP bytes → BGR uint8 array (EXIF orientation applied, alpha flattened on white).
+def decode_image(data: bytes) -> np.ndarray:
+    """JPEG/PNG/WebP bytes → BGR uint8 array, full size (EXIF orientation applied, alpha flattened on white)."""
+    return to_array(load(open_image(data)), grayscale=False)
 
-    With `grayscale`, a 2-D luma array instead: JPEGs are then decoded straight to their luma plane,
-    skipping the colour conversion (half the decode time of a webcam frame) — all emotion reading needs.
+
+def decode_for_reading(data: bytes) -> np.ndarray:
+    """Image bytes → 2-D luma array of at most READING_MAX_PIXELS, for reading faces (all emotion reading needs).
+
+    JPEGs are decoded straight to their luma plane, skipping the colour conversion (half the decode time of
+    a webcam frame), and big ones are shrunk while they are decoded (draft mode: the DCT is scaled by 1/2, 1/4 or 1/8, so a
+    40-megapixel photo costs what a 2.5-megapixel one does); PNG and WebP cannot be decoded at a reduced size,
+    so bigger ones are refused (413) rather than costing half a second of a core each. The answer is a
+    :class:`ShrunkImage` whose `scale` maps its pixels back to the upload's, so boxes are given in the
+    upload's coordinates.
     """
+    image = open_image(data)
+    width, height = image.size
+    if image.format not in DRAFTABLE_FORMATS and width * height > READING_MAX_PIXELS:
+        raise ImageInputError(f"a {image.format} image of {width}×{height} is too large to read faces in: at most "
+                              f"{READING_MAX_PIXELS / 1_000_000:g} megapixels (a JPEG may have up to "
+                              f"{MAX_PIXELS // 1_000_000})", status=413)
+    shrink = math.sqrt(width * height / READING_MAX_PIXELS)
+    if image.format in DRAFTABLE_FORMATS:
+        # Luma only, scaled by the power of two (at most 8, all JPEG offers) that brings it under the limit.
+        factor = 2 ** min(3, max(0, math.ceil(math.log2(shrink)))) if shrink > 1 else 1
+        image.draft("L", (max(1, width // factor), max(1, height // factor)))
+    gray = to_array(load(image), grayscale=True)
+    if gray.size > READING_MAX_PIXELS:  # a JPEG whose draft could not shrink it enough (CMYK)
+        factor = math.sqrt(gray.size / READING_MAX_PIXELS)
+        gray = cv2.resize(gray, (int(gray.shape[1] / factor), int(gray.shape[0] / factor)),
+                          interpolation=cv2.INTER_AREA)
+    scale = max(width, height) / max(gray.shape)  # EXIF may have turned it: compare the longer sides
+    return ShrunkImage.of(gray, scale)
+
+
+class ShrunkImage(np.ndarray):
+    """A decoded image with `scale`: how many of the upload's pixels one of its pixels spans (≥ 1).
+
+    A NumPy subclass, so every function taking an image array takes it unchanged; read_faces uses the scale
+    to answer boxes (and judge face sizes) in the upload's pixels.
+    """
+
+    scale: float = 1.0
+
+    @classmethod
+    def of(cls, pixels: np.ndarray, scale: float) -> "ShrunkImage":
+        shrunk = pixels.view(cls)
+        shrunk.scale = scale
+        return shrunk
+
+    def __array_finalize__(self, source):
+        self.scale = getattr(source, "scale", 1.0)
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Open (header only) and check everything that can be checked before decoding."""
     if not data:
         raise ImageInputError("the image is empty")
     check_size(len(data))
@@ -77,19 +136,31 @@ def decode_image(data: bytes, *, grayscale: bool = False) -> np.ndarray:
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
         raise ImageInputError(f"image is {width}×{height}: at most {MAX_SIDE} px a side and "
                               f"{MAX_PIXELS // 1_000_000} megapixels", status=413)
-    if grayscale and image.format == "JPEG":
-        image.draft("L", image.size)  # full size, luma only
+    return image
+
+
+def load(image: Image.Image) -> Image.Image:
+    """Decode the first frame (an animated PNG or WebP, a phone's multi-picture JPEG: what viewers show
+    first; the other frames are never decoded), turned upright by its EXIF orientation."""
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
         raise ImageInputError("the image file is truncated or corrupt") from None
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    return ImageOps.exif_transpose(image)
+
+
+def to_array(image: Image.Image, *, grayscale: bool) -> np.ndarray:
+    """A decoded image of any mode → BGR (or luma) uint8: alpha flattened on white, 16-bit scaled to 8-bit."""
+    if image.mode in WIDE_MODES:
+        # Pillow's convert() clips 16-bit values at 255 (a 16-bit grey PNG would turn white): scale instead.
+        image = Image.fromarray((np.asarray(image).astype(np.uint32) >> 8).astype(np.uint8), "L")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
     if grayscale:
         return np.asarray(image if image.mode == "L" else image.convert("L"))
     if image.mode != "RGB":
-        image = image.convert("RGB")
+        image = image.convert("RGB")  # CMYK (Adobe's inverted kind included), palette, bilevel, luma
     return cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)

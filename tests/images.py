@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import skimage.data
+from PIL import Image
 
 
 def astronaut_bgr() -> np.ndarray:
@@ -39,3 +40,12 @@ def encode(image: np.ndarray, extension: str = ".jpg") -> bytes:
     ok, data = cv2.imencode(extension, image)
     assert ok
     return data.tobytes()
+
+
+def big_picture(width: int = 7999, height: int = 5000) -> Image.Image:
+    """A photo-sized RGB picture: a plain wall with the astronaut's head, 40% of its height, right of centre."""
+    canvas = Image.new("RGB", (width, height), (185, 180, 170))
+    side = height * 2 // 5
+    face = Image.fromarray(astronaut_face_crop()[:, :, ::-1]).resize((side, side))
+    canvas.paste(face, (width * 3 // 8, height * 3 // 10))
+    return canvas

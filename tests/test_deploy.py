@@ -38,3 +38,32 @@ def test_database_url_selects_postgresql():
                             env=os.environ | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings",
                                               "DATABASE_URL": "postgres://user:pw@db.internal:5432/emojify"})
     assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr
+
+
+def test_behind_the_proxy_the_client_address_comes_from_nginx_and_only_from_it(settings):
+    """manage.py serve's nginx overwrites X-Real-IP; a request that did not come through it keeps its own."""
+    from django.test import RequestFactory
+
+    from emojify_site.middleware import ProxiedClientAddressMiddleware
+
+    seen = ProxiedClientAddressMiddleware(lambda request: request.META["REMOTE_ADDR"])
+    through_nginx = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.9")
+    from_elsewhere = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_REAL_IP="203.0.113.9")
+    settings.BEHIND_PROXY = True
+    assert seen(through_nginx) == "203.0.113.9"
+    assert seen(from_elsewhere) == "198.51.100.7"
+    settings.BEHIND_PROXY = False
+    through_nginx.META["REMOTE_ADDR"] = "127.0.0.1"
+    assert seen(through_nginx) == "127.0.0.1"
+
+
+def test_plain_http_production_settings_send_cookies_without_secure():
+    code = ("from django.conf import settings; "
+            "print(settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT)")
+    for https, expected in (("1", "True True True"), ("0", "False False False")):
+        env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+        result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                                cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+                                env=env | PRODUCTION | {"DJANGO_HTTPS": https,
+                                                        "DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
+        assert result.stdout.strip() == expected, result.stderr

@@ -57,7 +57,7 @@ def test_webp_upload(client):
 
 def test_grayscale_decoding_matches_the_colour_decode():
     """/api/emotion decodes JPEGs straight to luma; it must see what the colour path would have seen."""
-    from recognition.images import decode_image
+    from recognition.images import decode_for_reading, decode_image
 
     frame = images.webcam_frame()
     rotated = io.BytesIO()
@@ -67,11 +67,11 @@ def test_grayscale_decoding_matches_the_colour_decode():
     transparent = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
     transparent[:, :100, 3] = 0  # flattened on white, like the colour path
     for data in (images.encode(frame), rotated.getvalue(), images.encode(transparent, ".png")):
-        colour, gray = decode_image(data), decode_image(data, grayscale=True)
+        colour, gray = decode_image(data), decode_for_reading(data)
         assert gray.ndim == 2 and gray.shape == colour.shape[:2]
         difference = np.abs(gray.astype(int) - cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY))
         assert difference.mean() < 0.5 and difference.max() <= 8  # JPEG chroma rounding at colour edges
-    assert decode_image(rotated.getvalue(), grayscale=True).shape == (640, 480)  # EXIF applied
+    assert decode_for_reading(rotated.getvalue()).shape == (640, 480)  # EXIF applied
 
 
 def test_same_face_twice_gives_two_faces_largest_first(client):

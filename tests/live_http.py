@@ -1,0 +1,160 @@
+"""The production stack on loopback and a small HTTP client for it (the serving-stack test and
+bench/http_load.py): `manage.py serve` started with production settings over plain HTTP and a throw-away
+database; the CSRF handshake an API client does (GET /api/csrf, then cookie + X-CSRFToken), multipart
+uploads, and a chosen loopback source address, so that several clients on one machine count as several
+addresses for nginx's per-address rate limit."""
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Production settings served over plain HTTP on loopback (README: "Plain HTTP on one machine").
+PRODUCTION_OVER_PLAIN_HTTP = {
+    "DJANGO_DEBUG": "0", "DJANGO_HTTPS": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_SECRET_KEY": "loopback-stack-key-never-used-in-production-0123456789-abcdefghij",
+}
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "")
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def multipart(fields: dict[str, str | bytes]) -> tuple[bytes, str]:
+    """multipart/form-data: bytes values are sent as files, str values as plain fields."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        if isinstance(value, bytes):
+            head = (f'Content-Disposition: form-data; name="{name}"; filename="{name}"\r\n'
+                    "Content-Type: application/octet-stream\r\n")
+        else:
+            head, value = f'Content-Disposition: form-data; name="{name}"\r\n', value.encode()
+        parts.append(f"--{boundary}\r\n{head}\r\n".encode() + value + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+class ApiClient:
+    """One keep-alive connection, reopened when the server closes it; the CSRF token fetched on first POST."""
+
+    def __init__(self, host: str, port: int, *, source: str | None = None, timeout: float = 10):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.source = (source, 0) if source else None
+        self.connection = None
+        self.cookies: dict[str, str] = {}
+        self.token = None
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Answer:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        while True:
+            reused = self.connection is not None
+            if not reused:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
+                                                             source_address=self.source)
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                answer = Answer(response.status, response.headers, response.read())
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if not reused:  # only a kept-alive connection the server closed meanwhile is tried again
+                    raise
+        for header in answer.headers.get_all("Set-Cookie") or []:
+            self.cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+        if answer.headers.get("Connection", "").lower() == "close":
+            self.close()
+        return answer
+
+    def get(self, path: str) -> Answer:
+        return self.request("GET", path)
+
+    def post(self, path: str, fields: dict[str, str | bytes]) -> Answer:
+        """A CSRF-checked multipart POST, as a script using the JSON API sends it."""
+        if self.token is None:
+            self.token = self.get("/api/csrf").json()["csrfToken"]
+        body, content_type = multipart(fields)
+        return self.request("POST", path, body, {"Content-Type": content_type, "X-CSRFToken": self.token})
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    port: int
+    master_pid: int  # gunicorn's
+    started_seconds: float  # from launching `manage.py serve` to the site answering through nginx
+
+    def client(self, source: str = "127.0.0.1", timeout: float = 10) -> ApiClient:
+        return ApiClient("127.0.0.1", self.port, source=source, timeout=timeout)
+
+    def workers(self) -> set[int]:
+        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text().split()
+        return {int(pid) for pid in children}
+
+
+@contextlib.contextmanager
+def running_stack(*, workers: int, threads: int, timeout: float = 90):
+    """`manage.py serve` on free loopback ports with a fresh SQLite database; stopped on exit."""
+    with tempfile.TemporaryDirectory(prefix="emojify-stack-") as folder:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
+        env |= PRODUCTION_OVER_PLAIN_HTTP | {"DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"}
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
+                           timeout=180, check=True)
+        port = free_port()
+        with open(Path(folder) / "serve.log", "w+") as log:
+            started = time.monotonic()
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "serve", "--port", str(port), "--upstream-port", str(free_port()),
+                 "--workers", str(workers), "--threads", str(threads)],
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+            try:
+                line = ""
+                while "serving http" not in line:
+                    if time.monotonic() - started > timeout or process.poll() is not None:
+                        log.seek(0)
+                        raise RuntimeError("the stack did not start:\n" + log.read()[-3000:])
+                    line = process.stdout.readline()
+                master_pid = int(line.split("master pid ")[1].split(",")[0])
+                stack = Stack(port, master_pid, 0.0)
+                for _ in range(2 * workers):  # ready: the site answers through nginx, on every worker
+                    assert stack.client().get("/api/csrf").status == 200
+                stack.started_seconds = time.monotonic() - started
+                yield stack
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)

@@ -1,0 +1,144 @@
+"""The production pair for real: `manage.py serve` (nginx in front of gunicorn) on loopback, production
+settings over plain HTTP. Slow uploads do not starve the workers, a killed worker loses no later request, and
+every hostile input gets its 4xx JSON, nginx's own refusals included. Bounded: the stack starts within 90 s
+and every request has a 10 s timeout."""
+import io
+import os
+import shutil
+import signal
+import socket
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from PIL import Image
+
+from . import images
+from .live_http import multipart, running_stack
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+WORKERS, THREADS = 2, 2
+
+pytestmark = pytest.mark.skipif(not Path(NGINX).is_file(),
+                                reason="nginx is not installed: `make test` installs Debian's nginx package")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with running_stack(workers=WORKERS, threads=THREADS) as running:
+        yield running
+
+
+def frame() -> bytes:
+    return images.encode(images.webcam_frame())
+
+
+def test_a_face_is_read_through_nginx_and_static_files_are_served(stack):
+    client = stack.client()
+    answer = client.post("/api/emotion", {"image": frame()})
+    assert answer.status == 200 and answer.headers["Server"] == "nginx"
+    assert answer.json()["faces"][0]["emotion"] == "happy"
+    static = client.get("/static/favicon.svg")
+    assert static.status == 200 and static.content_type == "image/svg+xml"
+
+
+def test_slow_uploads_do_not_starve_the_workers(stack):
+    """More stalled uploads than the workers have threads: nginx holds them, gunicorn never sees them."""
+    stalled = []
+    for _ in range(WORKERS * THREADS * 2):
+        connection = socket.create_connection(("127.0.0.1", stack.port), timeout=5)
+        connection.sendall(b"POST /api/emotion HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           b"Content-Type: multipart/form-data; boundary=zzz\r\nContent-Length: 1000000\r\n\r\n"
+                           + b"--zzz\r\n" + b"x" * 1024)
+        stalled.append(connection)
+    try:
+        time.sleep(0.5)
+        client = stack.client()
+        client.get("/api/csrf")  # connected, so the timing below is one request's
+        for path in ("/api/csrf", "/api/emotion"):
+            started = time.monotonic()
+            answer = client.get(path) if path == "/api/csrf" else client.post(path, {"image": frame()})
+            assert answer.status == 200 and time.monotonic() - started < 1.0, path
+    finally:
+        for connection in stalled:
+            connection.close()
+
+
+def test_killing_a_worker_loses_no_request_after_it(stack):
+    before = stack.workers()
+    assert len(before) == WORKERS
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    killed_at = time.monotonic()
+    data = frame()
+    answers = [stack.client().post("/api/emotion", {"image": data}) for _ in range(12)]  # fresh connections
+    assert [answer.status for answer in answers] == [200] * 12
+    while len(stack.workers() - {victim}) < WORKERS:  # gunicorn forks a replacement from the preloaded master
+        assert time.monotonic() - killed_at < 3, "no replacement worker within 3 s"
+        time.sleep(0.05)
+    assert stack.client().post("/api/emotion", {"image": data}).status == 200
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def header_claiming_png(side: int) -> bytes:
+    data = bytearray(png(Image.new("L", (64, 64))))
+    data[16:24] = side.to_bytes(4, "big") * 2
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+    return bytes(data[:65])
+
+
+HOSTILE_FILES = {
+    "truncated JPEG": (images.encode(images.astronaut_bgr())[:300], 400, "truncated or corrupt"),
+    "PNG whose header claims 20000×20000": (header_claiming_png(20000), 413, "too large"),
+    "PNG of 10000×10000": (png(Image.new("L", (10000, 10000))), 413, "10000×10000"),
+    "PNG of 7999×5000": (png(Image.new("L", (7999, 5000))), 413, "7999×5000"),
+    "not an image": (b"GIF89a and then some", 400, "not an image"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_FILES))
+@pytest.mark.parametrize("path", ["/api/emotion", "/api/emoji", "/api/emojify"])
+def test_every_hostile_file_gets_its_4xx_json_on_every_image_endpoint(stack, path, name):
+    data, status, message = HOSTILE_FILES[name]
+    if path == "/api/emojify" and name == "PNG of 7999×5000":
+        status, message = 200, ""  # the emojifier answers the whole picture, so it decodes it whole
+    answer = stack.client().post(path, {"image": data})
+    assert answer.status == status, answer.body[:200]
+    if status != 200:
+        assert answer.content_type == "application/json" and message in answer.json()["error"]
+
+
+def test_every_refusal_under_api_is_json_nginx_and_django_alike(stack):
+    client = stack.client()
+    token = client.get("/api/csrf").json()["csrfToken"]
+    upload, upload_type = multipart({"image": frame()})
+    too_big = b"a=" + b"x" * (settings.MAX_REQUEST_BYTES + 10)
+    refusals = [
+        (client.request("POST", "/api/emotion", too_big, {"Content-Type": "application/x-www-form-urlencoded",
+                                                          "X-CSRFToken": token}), 413, "larger than 8 MB"),
+        (client.request("POST", "/api/emotion", b"--zzz\r\n", {"Content-Type": "multipart/form-data",
+                                                               "X-CSRFToken": token}), 400, "malformed"),
+        (client.request("POST", "/api/csrf", b"", {"X-CSRFToken": token}), 405, "use GET"),
+        (client.get("/api/no-such-endpoint"), 404, "no such API endpoint"),
+        (stack.client().request("POST", "/api/emotion", upload, {"Content-Type": upload_type}), 403, "CSRF"),
+    ]
+    for answer, status, message in refusals:
+        assert answer.status == status, answer.body[:200]
+        assert answer.content_type == "application/json" and message in answer.json()["error"]
+
+
+def test_one_address_over_the_rate_limit_gets_429_json_and_others_do_not(stack):
+    hammering, neighbour = stack.client(source="127.0.0.2"), stack.client(source="127.0.0.3")
+    statuses = [hammering.get("/api/csrf").status for _ in range(80)]
+    assert statuses.count(429) > 0 and statuses[:40] == [200] * 40  # the burst of 40 passes
+    refused = hammering.get("/api/csrf")
+    assert refused.status == 429 and refused.content_type == "application/json"
+    assert "too many requests" in refused.json()["error"] and refused.headers["Retry-After"] == "1"
+    assert neighbour.get("/api/csrf").status == 200
