@@ -190,3 +190,29 @@ def test_scripted_sequences():
                             ("happy:0", "at least 0.1 s"), ("happy:11", "lasts 11.00 s")):
         with pytest.raises(animation.SequenceError, match=message):
             animation.scripted_sequence(script)
+
+
+@pytest.mark.django_db
+def test_animate_command_writes_the_scripted_sequence(tmp_path, capsys):
+    avatar = SavedAvatar.objects.create(name="C", gender="female", **preset("female"))
+    out = tmp_path / "wave.webp"
+    call_command("animate", "--avatar", str(avatar.pk), "--emotions", "happy:1,surprise:1,happy:1",
+                 "--out", str(out))
+    last_line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last_line.startswith(f"wrote {out}: ") and ", 3.00 s, " in last_line
+    data = out.read_bytes()
+    assert data == animation.animate(avatar.look, animation.scripted_sequence("happy:1,surprise:1,happy:1"))
+    pictures, durations = frames_of(data)
+    assert len(pictures) > 1 and abs(sum(durations) - 3000) <= animation.FRAME_MS
+    happy, surprise = still(avatar.look, "happy", 512), still(avatar.look, "surprise", 512)
+    assert nearer(pictures[0], happy, surprise) and nearer(pictures[-1], happy, surprise)
+    assert any(nearer(picture, surprise, happy) for picture in pictures)
+
+    call_command("animate", "--emotions", "sad:0.5,angry:0.5", "--out", str(tmp_path / "a.gif"), "--size", "160")
+    assert Image.open(tmp_path / "a.gif").size == (160, 160)
+    for arguments, message in ((["--out", str(tmp_path / "a.png")], "must end in .webp or .gif"),
+                               (["--out", str(out), "--avatar", "9999"], "no saved avatar with id 9999"),
+                               (["--out", str(out), "--size", "256"], "512 for WebP"),
+                               (["--out", str(out), "--emotions", "happy:12"], "at most 10 s")):
+        with pytest.raises(CommandError, match=message):
+            call_command("animate", "--emotions", "happy:1", *arguments)
