@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from avatars import animation
-from avatars.forms import LookForm, RenderOptionsForm
+from avatars.forms import AnimationOptionsForm, LookForm, RenderOptionsForm
 from avatars.models import SavedAvatar
 from recognition.forms import CalibrationForm, ImageField, ImageForm
 
@@ -71,34 +71,18 @@ class SequenceField(forms.JSONField):
 LOOK_IS_AN_OBJECT = 'must be an object of avatar attributes, e.g. {"gender": "female", "top": "HIJAB"}'
 
 
-class AnimationRequestForm(AvatarChoiceForm):
+class AnimationRequestForm(AnimationOptionsForm, AvatarChoiceForm):
     """POST /api/animation: a saved avatar (`avatar`) or a `look` object, the readings (`frames`), the format
     (webp: a 512×512 WhatsApp sticker; gif) and the GIF's size."""
 
     look = forms.JSONField(required=False, error_messages={"invalid": LOOK_IS_AN_OBJECT})
     frames = SequenceField()
-    format = forms.ChoiceField(choices=[(name, name.upper()) for name in animation.FORMATS], required=False)
-    size = forms.IntegerField(min_value=animation.SIZES[0], max_value=animation.SIZES[1], required=False)
 
     def clean_look(self):
         look = self.cleaned_data["look"]
         if look is not None and not isinstance(look, dict):
             raise forms.ValidationError(LOOK_IS_AN_OBJECT)
         return look
-
-    def clean_format(self):
-        return self.cleaned_data["format"] or "webp"
-
-    def clean_size(self):
-        return self.cleaned_data["size"] or animation.WHATSAPP_SIZE
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("format") == "webp" and cleaned.get("size") not in (None, animation.WHATSAPP_SIZE):
-            self.add_error("size", f"WhatsApp animated stickers are {animation.WHATSAPP_SIZE}×"
-                                   f"{animation.WHATSAPP_SIZE}: give size {animation.WHATSAPP_SIZE} (or none) "
-                                   "for webp, or choose gif")
-        return cleaned
 
     def look_data(self):
         """The `look` object's attributes (python-avatars names, enum member names)."""

@@ -216,3 +216,34 @@ def test_animate_command_writes_the_scripted_sequence(tmp_path, capsys):
                                (["--out", str(out), "--emotions", "happy:12"], "at most 10 s")):
         with pytest.raises(CommandError, match=message):
             call_command("animate", "--emotions", "happy:1", *arguments)
+
+
+@pytest.mark.django_db
+def test_gallery_wave_of_all_seven(client, owner, django_user_model):
+    avatar = SavedAvatar.objects.create(owner=owner, name="W", gender="female", **preset("female"))
+    page = client.get(f"/avatars/{avatar.pk}/gallery/").content.decode()
+    wave_url = f"/avatars/{avatar.pk}/wave.webp"
+    assert f'src="{wave_url}"' in page and f'href="/avatars/{avatar.pk}/wave.gif"' in page
+    response = client.get(wave_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+    assert response["Content-Disposition"] == 'attachment; filename="emoji-wave.webp"'
+    pictures, durations = frames_of(response.content)
+    assert abs(sum(durations) - 7 * 600) <= animation.FRAME_MS
+    # Every expression in turn: each of the seven stills is what some frame shows.
+    stills = {emotion: still(avatar.look, emotion, 512) for emotion in animation.EMOTIONS}
+    shown = []
+    for picture in pictures:
+        nearest = min(stills, key=lambda emotion: np.abs(picture - stills[emotion]).mean())
+        if all(nearer(picture, stills[nearest], stills[other]) for other in stills if other != nearest):
+            shown.append(nearest)
+    assert list(dict.fromkeys(shown)) == list(animation.EMOTIONS)
+
+    shared = client.get(f"/avatars/wave.gif?{avatar.share_query}&size=160")
+    assert shared.status_code == 200 and Image.open(io.BytesIO(shared.content)).size == (160, 160)
+    assert f'src="/avatars/wave.webp?{avatar.share_query}"' in client.get(
+        f"/avatars/gallery/?{avatar.share_query}").content.decode().replace("&amp;", "&")
+    assert client.get(f"/avatars/wave.webp?{avatar.share_query}&size=200").status_code == 400
+    assert client.get(f"/avatars/wave.png?{avatar.share_query}").status_code == 400
+    other = django_user_model.objects.create_user("other", password="another long pass 42")
+    theirs = SavedAvatar.objects.create(owner=other, name="T", gender="male", **preset("male"))
+    assert client.get(f"/avatars/{theirs.pk}/wave.webp").status_code == 404
