@@ -42,6 +42,7 @@ SMOOTHING_SECONDS = 0.3
 SWITCH_MARGIN = 0.05
 FADE_STEPS = 3  # in-between frames of a cross-fade: 150 ms
 SCRIPT_READINGS_PER_SECOND = 10
+WEBP_KEY_FRAMES = 10
 GIF_COLOURS = 255  # one index is left for Pillow's own use
 GIF_PALETTE_SAMPLE, GIF_PALETTE_TILE = 16, 128  # frames, pixels
 
@@ -190,15 +191,21 @@ def timeline(readings: Sequence[Reading]) -> list[Frame]:
     return frames
 
 
-def blend(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
-    """Two RGBA renders mixed (premultiplied alpha, so transparent pixels carry no colour into the mix).
-
-    Only the rectangle where they differ — the face — is computed: the rest of the avatar is the same."""
-    mixed = start.copy()
-    rows, columns = np.nonzero(np.any(start != end, axis=2))
+def differing_box(start: np.ndarray, end: np.ndarray) -> tuple[slice, slice] | None:
+    """The rectangle where two renders of one avatar differ: the face."""
+    rows = np.flatnonzero(np.any(start != end, axis=(1, 2)))
     if not len(rows):
+        return None
+    columns = np.flatnonzero(np.any(start[rows[0]:rows[-1] + 1] != end[rows[0]:rows[-1] + 1], axis=(0, 2)))
+    return np.s_[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+
+
+def blend(start: np.ndarray, end: np.ndarray, weight: float, box) -> np.ndarray:
+    """Two RGBA renders mixed within `box` (premultiplied alpha, so transparent pixels carry no colour into
+    the mix); outside it they are the same."""
+    mixed = start.copy()
+    if box is None:
         return mixed
-    box = np.s_[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
     a, b = start[box].astype(np.float32), end[box].astype(np.float32)
     alpha_a, alpha_b = a[..., 3:] / 255 * (1 - weight), b[..., 3:] / 255 * weight
     alpha = alpha_a + alpha_b
@@ -211,17 +218,29 @@ def frame_images(look: Mapping[str, str], frames: Sequence[Frame], size: int, *,
     # The per-expression renders come from avatars.rendering's cache: one per distinct emotion.
     faces = {emotion: np.asarray(render_rgba(look, emotion, size, transparent=transparent))
              for emotion in sorted({frame.start for frame in frames} | {frame.end for frame in frames})}
-    return [Image.fromarray(faces[frame.start] if frame.weight == 0
-                            else blend(faces[frame.start], faces[frame.end], frame.weight), "RGBA")
-            for frame in frames]
+    boxes = {}
+    images = []
+    for frame in frames:
+        if frame.weight == 0:
+            images.append(Image.fromarray(faces[frame.start], "RGBA"))
+            continue
+        pair = (frame.start, frame.end)
+        if pair not in boxes:
+            boxes[pair] = differing_box(faces[frame.start], faces[frame.end])
+        images.append(Image.fromarray(blend(faces[frame.start], faces[frame.end], frame.weight, boxes[pair]),
+                                      "RGBA"))
+    return images
 
 
 def encode_webp(images: list, durations: list[int]) -> bytes:
     # The first quality that fits WhatsApp's 500 KB; method 4 as for still stickers (method 6: seconds).
+    # Key frames at most every WEBP_KEY_FRAMES frames: the others are only the rectangle that changed (the
+    # face), 2.5× faster to encode and smaller than Pillow's default of a whole picture every frame.
     for quality in (80, 65, 50, 35):
         output = io.BytesIO()
         images[0].save(output, "WEBP", save_all=True, append_images=images[1:], duration=durations, loop=0,
-                       background=(0, 0, 0, 0), quality=quality, method=4)
+                       background=(0, 0, 0, 0), quality=quality, method=4, kmin=WEBP_KEY_FRAMES - 1,
+                       kmax=WEBP_KEY_FRAMES)
         if output.tell() <= WEBP_MAX_BYTES:
             break
     return output.getvalue()
