@@ -51,6 +51,8 @@ class ImageAPIView(View):
                 raise BadRequest("the JSON body must be an object")
             data = QueryDict(mutable=True)
             for key, value in payload.items():
+                if value is None:  # JSON null: as if the key were not given
+                    continue
                 data[key] = value if isinstance(value, str) else json.dumps(value)
             return data, {}
         return self.request.POST, self.request.FILES

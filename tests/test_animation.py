@@ -93,7 +93,7 @@ def test_look_as_gif_with_probabilities(client):
         return {"t": t, "probabilities": probabilities}
 
     frames = [reading(i / 8, "sad" if i < 16 else "angry") for i in range(32)]  # 8 readings/s, 4 s
-    response = post(client, look=EMOTIONAL_LOOK, frames=frames, format="gif", size=200)
+    response = post(client, avatar=None, look=EMOTIONAL_LOOK, frames=frames, format="gif", size=200)
     assert response.status_code == 200 and response["Content-Type"] == "image/gif"
     assert response["Content-Disposition"] == 'attachment; filename="emoji-animated.gif"'
     image = Image.open(io.BytesIO(response.content))
