@@ -95,7 +95,8 @@ def sequence_end(times: Sequence[float]) -> float:
 
 def check_sequence(readings: Sequence[Reading]) -> list[Reading]:
     if not MIN_READINGS <= len(readings) <= MAX_READINGS:
-        raise SequenceError(f"{len(readings)} readings: give {MIN_READINGS} to {MAX_READINGS}")
+        raise SequenceError(f"{len(readings)} reading{'' if len(readings) == 1 else 's'}: "
+                            f"give {MIN_READINGS} to {MAX_READINGS}")
     times = [reading.t for reading in readings]
     for index in range(1, len(times)):
         if times[index] <= times[index - 1]:
@@ -117,21 +118,24 @@ def parse_sequence(items) -> list[Reading]:
 
 def scripted_sequence(script: str) -> list[Reading]:
     """`happy:1,surprise:1,happy:1` (emotion:seconds, …) → readings at SCRIPT_READINGS_PER_SECOND."""
-    readings, t = [], 0.0
+    segments = []
     for part in script.split(","):
         emotion, _, seconds = part.strip().partition(":")
         if emotion not in EMOTIONS:
             raise SequenceError(f"unknown emotion {emotion!r} in {part!r}; the emotions are {', '.join(EMOTIONS)}")
         try:
             count = round(float(seconds) * SCRIPT_READINGS_PER_SECOND)
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, nan, inf
             raise SequenceError(f"{part!r}: write emotion:seconds, e.g. happy:1.5") from None
         if count < 1:
             raise SequenceError(f"{part!r}: at least {1 / SCRIPT_READINGS_PER_SECOND:g} s per emotion")
-        for _ in range(count):
-            readings.append(Reading(round(t, 6), one_hot(emotion)))
-            t += 1 / SCRIPT_READINGS_PER_SECOND
-    return check_sequence(readings)
+        segments.append((emotion, count))
+    total = sum(count for _, count in segments) / SCRIPT_READINGS_PER_SECOND
+    if total > MAX_SECONDS:  # before making the readings: "happy:1e9" must not fill the memory
+        raise SequenceError(f"the sequence lasts {total:.2f} s; at most {MAX_SECONDS:g} s")
+    emotions = [emotion for emotion, count in segments for _ in range(count)]
+    return check_sequence([Reading(index / SCRIPT_READINGS_PER_SECOND, one_hot(emotion))
+                           for index, emotion in enumerate(emotions)])
 
 
 def wave_of_all_seven(seconds_each: float = 0.6) -> list[Reading]:

@@ -132,7 +132,7 @@ TWO = [{"t": 0, "emotion": "happy"}, {"t": 0.5, "emotion": "sad"}]
 @pytest.mark.parametrize("body, message", [
     ({"look": {}}, "frames: give the readings"),
     ({"frames": "happy"}, "frames: must be a list"),
-    ({"frames": TWO[:1]}, "1 readings: give 2 to 120"),
+    ({"frames": TWO[:1]}, "1 reading: give 2 to 120"),
     ({"frames": readings(("happy", 12.1))}, "121 readings: give 2 to 120"),
     ({"frames": [TWO[1], TWO[0]]}, "times must increase: frames[1].t = 0"),
     ({"frames": [TWO[0], TWO[0] | {"emotion": "sad"}]}, "times must increase"),
@@ -187,7 +187,8 @@ def test_scripted_sequences():
     assert len(sequence) == 15 and sequence[10].t == pytest.approx(1.0)
     assert sum(frame.duration_ms for frame in animation.timeline(sequence)) == 1500
     for script, message in (("happy", "write emotion:seconds"), ("bored:1", "unknown emotion 'bored'"),
-                            ("happy:0", "at least 0.1 s"), ("happy:11", "lasts 11.00 s")):
+                            ("happy:0", "at least 0.1 s"), ("happy:11", "lasts 11.00 s"),
+                            ("happy:1e300", "at most 10 s"), ("happy:inf", "write emotion:seconds")):
         with pytest.raises(animation.SequenceError, match=message):
             animation.scripted_sequence(script)
 
