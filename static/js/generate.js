@@ -369,7 +369,9 @@
     return readings;
   }
 
-  function sendRecording(readings) {
+  function sendRecording(recorded) {
+    // A tab in the background draws no animation frames: the recording may end late, but keeps its 3 s.
+    const readings = recorded.filter((reading) => reading.t <= RECORD_MS / 1000);
     if (readings.length < 2) {
       setStatus(generateStatus, "Your face was not seen while recording. Face the camera in good light and try again.", true);
       return;
