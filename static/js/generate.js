@@ -286,7 +286,8 @@
     const fields = { image, avatar: app.dataset.avatarId, format: document.getElementById("format").value,
                      size: document.getElementById("size").value };
     if (baseline) fields.baseline = JSON.stringify(baseline);
-    await download(() => post(app.dataset.emojiUrl, fields), (response) => emojiFile(response.headers.get("X-Emotion")));
+    await download(() => post(app.dataset.emojiUrl, fields),
+                   (response) => emojiFile(response.headers.get("X-Emotion")));
   }
 
   // The expression the person picks ("Not right? Choose:"): the saved avatar's file for that emotion.
@@ -345,7 +346,8 @@
   }
 
   function keepReading(probabilities, now) {
-    const rounded = Object.fromEntries(Object.entries(probabilities).map(([emotion, p]) => [emotion, Number(p.toFixed(4))]));
+    const rounded = Object.fromEntries(Object.entries(probabilities)
+      .map(([emotion, p]) => [emotion, Number(p.toFixed(4))]));
     recording.readings.push({ t: Number(((now - recording.startedAt) / 1000).toFixed(3)), probabilities: rounded });
   }
 
@@ -373,7 +375,8 @@
     // A tab in the background draws no animation frames: the recording may end late, but keeps its 3 s.
     const readings = recorded.filter((reading) => reading.t <= RECORD_MS / 1000);
     if (readings.length < 2) {
-      setStatus(generateStatus, "Your face was not seen while recording. Face the camera in good light and try again.", true);
+      setStatus(generateStatus,
+                "Your face was not seen while recording. Face the camera in good light and try again.", true);
       return;
     }
     const format = document.getElementById("record-format").value;
@@ -381,7 +384,8 @@
     download(() => fetch(app.dataset.animationUrl, {
       method: "POST", body, credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken } }),
-    () => ({ emotion: "animated", filename: `emoji-animated.${format}`, caption: "Your avatar acting out your 3 seconds." }));
+    () => ({ emotion: "animated", filename: `emoji-animated.${format}`,
+             caption: "Your avatar acting out your 3 seconds." }));
   }
 
   generateForm.addEventListener("submit", async (event) => {
