@@ -341,8 +341,8 @@
     if (!running || calibration || recording) return;
     recording = { startedAt: performance.now(), readings: [] };
     recordButton.disabled = true;
+    showRecordingProgress();  // the ring and the seconds left appear together
     recordRing.hidden = false;
-    requestAnimationFrame(showRecordingProgress);
   }
 
   function keepReading(probabilities, now) {
