@@ -34,6 +34,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/rendering_speed.py
 	$(BIN)/python bench/emotion_api_speed.py
 	$(BIN)/python bench/emojify_speed.py
+	$(BIN)/python bench/animation_speed.py
 
 train: $(VENV)/.runtime-installed
 	$(BIN)/python -m ml.train

@@ -4,6 +4,7 @@ import unicodedata
 
 from django import forms
 
+from . import animation
 from .models import ATTRIBUTES, SavedAvatar
 from .presets import GENDERS, preset
 from .rendering import DEFAULT_PNG_SIZE, PNG_SIZES
@@ -60,3 +61,24 @@ class RenderOptionsForm(forms.Form):
 
     def clean_size(self):
         return self.cleaned_data["size"] or DEFAULT_PNG_SIZE
+
+
+class AnimationOptionsForm(forms.Form):
+    """Animated emoji format (webp: a 512×512 WhatsApp sticker; gif) and the GIF's size."""
+
+    format = forms.ChoiceField(choices=[(name, name.upper()) for name in animation.FORMATS], required=False)
+    size = forms.IntegerField(min_value=animation.SIZES[0], max_value=animation.SIZES[1], required=False)
+
+    def clean_format(self):
+        return self.cleaned_data["format"] or "webp"
+
+    def clean_size(self):
+        return self.cleaned_data["size"] or animation.WHATSAPP_SIZE
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("format") == "webp" and cleaned.get("size") not in (None, animation.WHATSAPP_SIZE):
+            self.add_error("size", f"WhatsApp animated stickers are {animation.WHATSAPP_SIZE}×"
+                                   f"{animation.WHATSAPP_SIZE}: give size {animation.WHATSAPP_SIZE} (or none) "
+                                   "for webp, or choose gif")
+        return cleaned

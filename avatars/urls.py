@@ -12,9 +12,11 @@ urlpatterns = [
     path("<int:pk>/gallery/", views.GalleryView.as_view(), name="gallery"),
     path("<int:pk>/emoji/<str:emotion>.<str:file_format>", views.EmojiDownloadView.as_view(), name="emoji"),
     path("<int:pk>/stickers.zip", views.StickerPackView.as_view(), name="stickers"),
+    path("<int:pk>/wave.<str:file_format>", views.WaveAnimationView.as_view(), name="wave"),
     # The same, for a look given in the query string (share links, the live preview).
     path("preview.svg", views.PreviewView.as_view(), name="preview"),
     path("gallery/", views.GalleryView.as_view(), name="shared_gallery"),
     path("emoji/<str:emotion>.<str:file_format>", views.EmojiDownloadView.as_view(), name="shared_emoji"),
     path("stickers.zip", views.StickerPackView.as_view(), name="shared_stickers"),
+    path("wave.<str:file_format>", views.WaveAnimationView.as_view(), name="shared_wave"),
 ]

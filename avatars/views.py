@@ -10,8 +10,9 @@ from django.views.generic.edit import CreateView
 
 from ml.labels import EMOTIONS
 
-from .downloads import emoji_response, sticker_pack_response
-from .forms import AvatarForm, GenderForm, LookForm, RenderOptionsForm
+from .animation import FORMATS, wave_of_all_seven
+from .downloads import animation_response, emoji_response, sticker_pack_response
+from .forms import AnimationOptionsForm, AvatarForm, GenderForm, LookForm, RenderOptionsForm
 from .models import ATTRIBUTES, SavedAvatar, share_query
 from .ownership import avatars_of, claim
 from .presets import FIRST_FIELDS, preset
@@ -44,6 +45,11 @@ class LookMixin(OwnedAvatarsMixin):
             return super().dispatch(request, *args, **kwargs)
         except InvalidLook as error:
             return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
+
+
+def bad_options(form) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest("; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+                                  content_type="text/plain; charset=utf-8")
 
 
 class InvalidLook(Exception):
@@ -137,8 +143,10 @@ class GalleryView(LookMixin, TemplateView):
         avatar = self.get_avatar() if "pk" in self.kwargs else None
         gender = avatar.gender if avatar else self.request.GET.get("gender", "nonbinary")
         query = share_query(look, gender)
+        wave = {file_format: reverse("avatars:wave", args=[avatar.pk, file_format]) if avatar
+                else reverse("avatars:shared_wave", args=[file_format]) + "?" + query for file_format in FORMATS}
         return super().get_context_data(
-            avatar=avatar, query=query,
+            avatar=avatar, query=query, wave=wave,
             share_url=self.request.build_absolute_uri(reverse("avatars:shared_gallery") + "?" + query),
             expressions=[(emotion, render_svg(look, emotion)) for emotion in EMOTIONS], **kwargs)
 
@@ -151,11 +159,20 @@ class EmojiDownloadView(LookMixin, View):
             raise Http404(f"unknown emotion {emotion!r}")
         options = RenderOptionsForm({"format": file_format, "size": request.GET.get("size")})
         if not options.is_valid():
-            return HttpResponseBadRequest("; ".join(f"{field}: {' '.join(errors)}"
-                                                    for field, errors in options.errors.items()),
-                                          content_type="text/plain; charset=utf-8")
+            return bad_options(options)
         return emoji_response(self.get_look(), emotion, options.cleaned_data["format"],
                               options.cleaned_data["size"])
+
+
+class WaveAnimationView(LookMixin, View):
+    """GET …/wave.<webp|gif>[?size=…]: the gallery's sample animation, every expression in turn."""
+
+    def get(self, request, *args, file_format: str, **kwargs):
+        options = AnimationOptionsForm({"format": file_format, "size": request.GET.get("size")})
+        if not options.is_valid():
+            return bad_options(options)
+        return animation_response(self.get_look(), wave_of_all_seven(), options.cleaned_data["format"],
+                                  options.cleaned_data["size"], name="emoji-wave")
 
 
 class StickerPackView(LookMixin, View):

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from avatars.forms import LookForm, RenderOptionsForm
+from avatars import animation
+from avatars.forms import AnimationOptionsForm, LookForm, RenderOptionsForm
 from avatars.models import SavedAvatar
 from recognition.forms import CalibrationForm, ImageField, ImageForm
 
@@ -24,13 +25,17 @@ class AvatarChoiceForm(forms.Form):
         if cleaned.get("avatar"):
             cleaned["look"] = cleaned["avatar"].look
             return cleaned
-        look_form = LookForm(self.data)
+        look_form = LookForm(self.look_data())
         if look_form.is_valid():
             cleaned["look"] = look_form.look
         else:
             for field, errors in look_form.errors.items():
                 self.add_error(None, f"{field}: {' '.join(errors)}")
         return cleaned
+
+    def look_data(self):
+        """Where the look's attribute fields are: beside the other fields."""
+        return self.data
 
 
 class EmojiRequestForm(ImageForm, CalibrationForm, RenderOptionsForm, AvatarChoiceForm):
@@ -45,3 +50,41 @@ class EmojifyRequestForm(ImageForm, AvatarChoiceForm):
 
     def clean_format(self):
         return self.cleaned_data["format"] or "png"
+
+
+class SequenceField(forms.JSONField):
+    """The JSON list of readings [{"t": seconds, "emotion": …} | {"t": seconds, "probabilities": {…}}, …],
+    cleaned to checked avatars.animation.Reading objects."""
+
+    default_error_messages = {"required": 'give the readings: a list of {"t": seconds, "emotion": name} or '
+                                          '{"t": seconds, "probabilities": {emotion: p, …}}',
+                              "invalid": "must be a list of readings"}
+
+    def clean(self, value):
+        items = super().clean(value)
+        try:
+            return animation.parse_sequence(items)
+        except animation.SequenceError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+LOOK_IS_AN_OBJECT = 'must be an object of avatar attributes, e.g. {"gender": "female", "top": "HIJAB"}'
+
+
+class AnimationRequestForm(AnimationOptionsForm, AvatarChoiceForm):
+    """POST /api/animation: a saved avatar (`avatar`) or a `look` object, the readings (`frames`), the format
+    (webp: a 512×512 WhatsApp sticker; gif) and the GIF's size."""
+
+    look = forms.JSONField(required=False, error_messages={"invalid": LOOK_IS_AN_OBJECT})
+    frames = SequenceField()
+
+    def clean_look(self):
+        look = self.cleaned_data["look"]
+        if look is not None and not isinstance(look, dict):
+            raise forms.ValidationError(LOOK_IS_AN_OBJECT)
+        return look
+
+    def look_data(self):
+        """The `look` object's attributes (python-avatars names, enum member names)."""
+        return {name: value if isinstance(value, str) else str(value)
+                for name, value in (self.cleaned_data.get("look") or {}).items()}

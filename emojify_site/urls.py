@@ -10,6 +10,7 @@ urlpatterns = [
     path("emojify/", views.EmojifyPageView.as_view(), name="emojify_photo"),
     path("", include("recognition.urls")),
     path("api/emoji", views.EmojiAPIView.as_view(), name="api_emoji"),
+    path("api/animation", views.AnimationAPIView.as_view(), name="api_animation"),
     path("api/emojify", views.EmojifyAPIView.as_view(), name="api_emojify"),
     path("api/csrf", views.CsrfTokenView.as_view(), name="api_csrf"),
     path("accounts/", include("emojify_site.account_urls")),

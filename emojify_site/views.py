@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from avatars.downloads import emoji_response
+from avatars.downloads import animation_response, emoji_response
 from avatars.ownership import avatars_of
 from ml.inference import DEFAULT_WEIGHTS
 from ml.labels import EMOTIONS
@@ -20,7 +20,7 @@ from recognition.api import ImageAPIView, json_error
 from recognition.faces import read_faces
 
 from .compose import emojify_image
-from .forms import EmojifyRequestForm, EmojiRequestForm
+from .forms import AnimationRequestForm, EmojifyRequestForm, EmojiRequestForm
 
 
 def model_figures() -> dict | None:
@@ -127,6 +127,19 @@ class EmojifyAPIView(AvatarAPIMixin, ImageAPIView):
         response["X-Emotions"] = ",".join(result.emotions)
         response["X-Faces-Too-Small"] = str(len(result.too_small))
         return response
+
+
+class AnimationAPIView(AvatarAPIMixin, ImageAPIView):
+    """POST /api/animation: the avatar acting out a sequence of readings, as an animated WebP sticker or GIF.
+
+    Only the readings (times and probabilities or emotions) come in; no picture of the person does."""
+
+    form_class = AnimationRequestForm
+    empty_body_error = 'empty request body: send a JSON object {"avatar": id or "look": {…}, "frames": […]}'
+
+    def form_valid(self, form):
+        return animation_response(form.cleaned_data["look"], form.cleaned_data["frames"],
+                                  form.cleaned_data["format"], form.cleaned_data["size"])
 
 
 def csrf_failure(request, reason=""):

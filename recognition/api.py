@@ -19,6 +19,7 @@ class ImageAPIView(View):
 
     http_method_names = ["post", "options"]
     form_class = None
+    empty_body_error = "empty request body: send the image as multipart field 'image'"
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = json_error(f"method {request.method} not allowed: use POST", status=405)
@@ -36,7 +37,7 @@ class ImageAPIView(View):
                 return json_error(f"request body is larger than {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB",
                                   status=413)
             if length == 0:
-                return json_error("empty request body: send the image as multipart field 'image'")
+                return json_error(self.empty_body_error)
         return super().dispatch(request, *args, **kwargs)
 
     def request_data(self):
@@ -50,6 +51,8 @@ class ImageAPIView(View):
                 raise BadRequest("the JSON body must be an object")
             data = QueryDict(mutable=True)
             for key, value in payload.items():
+                if value is None:  # JSON null: as if the key were not given
+                    continue
                 data[key] = value if isinstance(value, str) else json.dumps(value)
             return data, {}
         return self.request.POST, self.request.FILES

@@ -11,6 +11,10 @@
 // sent with every later frame so the server reads them against their own resting face (ml/calibration.py).
 // "Skip" reads uncalibrated; "Recalibrate" starts again. "Not right? Choose:" downloads the expression the
 // person picks instead of the one read.
+//
+// Record 3 s: for RECORD_MS the page keeps each reading the label shows (calibrated where there is a baseline),
+// with its time; then it posts those readings — never the frames — to POST /api/animation and downloads the
+// animated sticker of the avatar acting them out. A ring and the seconds left show the recording's progress.
 (function () {
   "use strict";
   const SMOOTHING_WINDOW = 6;
@@ -22,6 +26,7 @@
   const CALIBRATION_MIN_READINGS = 5;
   const CALIBRATION_MAX_GAP_MS = 300;  // a longer gap between two face frames counts as this much
   const BASELINE_KEY = "emojify-baseline";
+  const RECORD_MS = 3000;
 
   const app = document.getElementById("generate-app");
   const csrfToken = app.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -44,6 +49,8 @@
   const skipButton = document.getElementById("calibration-skip");
   const recalibrateButton = document.getElementById("recalibrate");
   const barsHelp = document.getElementById("bars-help");
+  const recordButton = document.getElementById("record-button");
+  const recordRing = document.getElementById("record-ring");
   const frameCanvas = document.createElement("canvas");
 
   let stream = null;
@@ -54,6 +61,7 @@
   let resultUrl = null;
   let baseline = storedBaseline();
   let calibration = null;  // while calibrating: { readings, faceMs, lastFaceAt }
+  let recording = null;  // while recording: { startedAt, readings: [{ t, probabilities }] }
 
   function storedBaseline() {
     try {
@@ -122,6 +130,7 @@
     countdown.textContent = secondsLeft || "";
     skipButton.hidden = state !== "calibrating";
     recalibrateButton.disabled = !running || state === "calibrating";
+    recordButton.disabled = !running || state === "calibrating" || Boolean(recording);
   }
 
   function startCalibration() {
@@ -232,7 +241,10 @@
       setStatus(cameraStatus, "No face seen. Face the camera in good light, closer, without covering your face.", true);
       drawBox(null);
     }
-    if (recent.length) showProbabilities(average(recent));
+    if (!recent.length) return;
+    const reading = average(recent);
+    showProbabilities(reading);
+    if (recording && face) keepReading(reading, now);
   }
 
   function average(vectors) {
@@ -274,7 +286,8 @@
     const fields = { image, avatar: app.dataset.avatarId, format: document.getElementById("format").value,
                      size: document.getElementById("size").value };
     if (baseline) fields.baseline = JSON.stringify(baseline);
-    await download(() => post(app.dataset.emojiUrl, fields), (response) => response.headers.get("X-Emotion"));
+    await download(() => post(app.dataset.emojiUrl, fields),
+                   (response) => emojiFile(response.headers.get("X-Emotion")));
   }
 
   // The expression the person picks ("Not right? Choose:"): the saved avatar's file for that emotion.
@@ -282,13 +295,19 @@
     const format = document.getElementById("format").value;
     const url = app.dataset.emojiFileUrl.replace("EMOTION", emotion).replace("FORMAT", format) +
                 `?size=${document.getElementById("size").value}`;
-    await download(() => fetch(url, { credentials: "same-origin" }), () => emotion);
+    await download(() => fetch(url, { credentials: "same-origin" }), () => emojiFile(emotion));
   }
 
-  async function download(request, emotionOf) {
+  // An expression's file: its name and caption.
+  function emojiFile(emotion) {
+    return { emotion, filename: `emoji-${emotion}.${document.getElementById("format").value}`,
+             caption: `Your avatar feeling ${emotion}.` };
+  }
+
+  // Runs `request`, shows the file it answers and downloads it as `describe(response)` names it.
+  async function download(request, describe) {
     generateButton.disabled = true;
     setStatus(generateStatus, "Making your emoji…");
-    const format = document.getElementById("format").value;
     try {
       const response = await request();
       if (!response.ok) {
@@ -296,26 +315,77 @@
         setStatus(generateStatus, data.error || `The server answered ${response.status}.`, true);
         return;
       }
-      const emotion = emotionOf(response);
+      const { emotion, filename, caption } = describe(response);
       const blob = await response.blob();
       if (resultUrl) URL.revokeObjectURL(resultUrl);
       resultUrl = URL.createObjectURL(blob);
       resultImage.src = resultUrl;
-      resultCaption.textContent = `Your avatar feeling ${emotion}.`;
+      resultCaption.textContent = caption;
       result.hidden = false;
       result.dataset.emotion = emotion;
       const link = document.createElement("a");
       link.href = resultUrl;
-      link.download = `emoji-${emotion}.${format}`;
+      link.download = filename;
       document.body.appendChild(link);
       link.click();
       link.remove();
-      setStatus(generateStatus, `Downloaded emoji-${emotion}.${format}.`);
+      setStatus(generateStatus, `Downloaded ${filename}.`);
     } catch (error) {
       setStatus(generateStatus, "Could not reach the server. Try again.", true);
     } finally {
       generateButton.disabled = !running;
     }
+  }
+
+  function startRecording() {
+    if (!running || calibration || recording) return;
+    recording = { startedAt: performance.now(), readings: [] };
+    recordButton.disabled = true;
+    showRecordingProgress();  // the ring and the seconds left appear together
+    recordRing.hidden = false;
+  }
+
+  function keepReading(probabilities, now) {
+    const rounded = Object.fromEntries(Object.entries(probabilities)
+      .map(([emotion, p]) => [emotion, Number(p.toFixed(4))]));
+    recording.readings.push({ t: Number(((now - recording.startedAt) / 1000).toFixed(3)), probabilities: rounded });
+  }
+
+  function showRecordingProgress() {
+    if (!recording) return;
+    const elapsed = performance.now() - recording.startedAt;
+    const percent = Math.min(100, (100 * elapsed) / RECORD_MS);
+    document.getElementById("record-arc").style.strokeDashoffset = 100 - percent;
+    recordRing.setAttribute("aria-valuenow", Math.round(percent));
+    document.getElementById("record-countdown").textContent = Math.max(1, Math.ceil((RECORD_MS - elapsed) / 1000));
+    if (!running) stopRecording();
+    else if (elapsed >= RECORD_MS) sendRecording(stopRecording());
+    else requestAnimationFrame(showRecordingProgress);
+  }
+
+  function stopRecording() {
+    const { readings } = recording;
+    recording = null;
+    recordRing.hidden = true;
+    recordButton.disabled = !running || Boolean(calibration);
+    return readings;
+  }
+
+  function sendRecording(recorded) {
+    // A tab in the background draws no animation frames: the recording may end late, but keeps its 3 s.
+    const readings = recorded.filter((reading) => reading.t <= RECORD_MS / 1000);
+    if (readings.length < 2) {
+      setStatus(generateStatus,
+                "Your face was not seen while recording. Face the camera in good light and try again.", true);
+      return;
+    }
+    const format = document.getElementById("record-format").value;
+    const body = JSON.stringify({ avatar: Number(app.dataset.avatarId), frames: readings, format });
+    download(() => fetch(app.dataset.animationUrl, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken } }),
+    () => ({ emotion: "animated", filename: `emoji-animated.${format}`,
+             caption: "Your avatar acting out your 3 seconds." }));
   }
 
   generateForm.addEventListener("submit", async (event) => {
@@ -335,6 +405,7 @@
   cameraToggle.addEventListener("click", () => (running ? stopCamera() : startCamera()));
   skipButton.addEventListener("click", skipCalibration);
   recalibrateButton.addEventListener("click", startCalibration);
+  recordButton.addEventListener("click", startRecording);
   for (const button of document.querySelectorAll("#choices button[data-emotion]")) {
     button.addEventListener("click", () => generateChosen(button.dataset.emotion));
   }

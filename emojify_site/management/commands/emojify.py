@@ -12,11 +12,10 @@ from pathlib import Path
 import cv2
 from django.core.management.base import BaseCommand, CommandError
 
-from avatars.models import SavedAvatar
-from avatars.presets import preset
 from recognition.images import ImageInputError, decode_image
 
 from ...compose import emojify_image
+from ..avatar_option import add_avatar_argument, look_of
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -43,17 +42,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("inputs", nargs="+", metavar="IN", help="image files or folders of images")
         parser.add_argument("--out", required=True, help="folder for the emojified pictures (created if needed)")
-        parser.add_argument("--avatar", type=int, help="id of a saved avatar (default: the default look)")
+        add_avatar_argument(parser)
         parser.add_argument("--format", choices=["png", "jpeg"], default="png")
 
     def handle(self, *args, inputs, out, avatar, format, **options):
-        if avatar is None:
-            look = preset(None)
-        else:
-            try:
-                look = SavedAvatar.objects.get(pk=avatar).look
-            except SavedAvatar.DoesNotExist:
-                raise CommandError(f"no saved avatar with id {avatar}") from None
+        look = look_of(avatar)
         files = expand(inputs)
         if not files:
             raise CommandError("no image files found in the inputs")

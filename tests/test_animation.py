@@ -1,0 +1,250 @@
+"""Animated emoji: POST /api/animation, the timeline behind it, `manage.py animate` and the gallery sample."""
+import io
+import json
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from PIL import Image
+
+from avatars import animation, rendering
+from avatars.models import SavedAvatar
+from avatars.presets import preset
+
+URL = "/api/animation"
+CHANGES = {"top": "SHORT_CURLY", "facial_hair": "BEARD_LIGHT"}
+EMOTIONAL_LOOK = {"gender": "male"} | CHANGES  # as the API takes it: a gender preset and changes
+
+
+def readings(*segments, rate=10):
+    """[("happy", 1.5), ("surprise", 1.5)] → JSON readings at `rate` a second, as the generate page sends."""
+    items, t = [], 0.0
+    for emotion, seconds in segments:
+        for _ in range(round(seconds * rate)):
+            items.append({"t": round(t, 3), "emotion": emotion})
+            t += 1 / rate
+    return items
+
+
+def post(client, **body):
+    return client.post(URL, json.dumps(body), content_type="application/json")
+
+
+def frames_of(data: bytes) -> tuple[list[np.ndarray], list[int]]:
+    """Every frame as Pillow composes it (RGBA, whole canvas) and its duration in ms."""
+    image = Image.open(io.BytesIO(data))
+    pictures, durations = [], []
+    for index in range(image.n_frames):
+        image.seek(index)
+        image.load()
+        pictures.append(np.asarray(image.convert("RGBA"), np.float32))
+        durations.append(image.info["duration"])
+    return pictures, durations
+
+
+def still(look, emotion, size, *, transparent=True) -> np.ndarray:
+    picture = rendering.render_rgba(look, emotion, size, transparent=transparent)
+    if not transparent:  # GIF: drawn over white
+        picture = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture)
+    return np.asarray(picture, np.float32)
+
+
+def nearer(picture: np.ndarray, expected: np.ndarray, other: np.ndarray) -> bool:
+    """Whether `picture` is clearly `expected` rather than `other`, where those two differ (the face),
+    comparing premultiplied colours: a lossy codec may change what colour a transparent pixel has."""
+    face = np.any(expected != other, axis=2)
+
+    def distance(a, b):
+        return float(np.abs(a[face] * a[face][:, 3:] - b[face] * b[face][:, 3:]).mean()) / 255
+
+    return distance(picture, expected) < distance(picture, other) / 3
+
+
+@pytest.mark.django_db
+def test_saved_avatar_as_whatsapp_webp(client, owner):
+    avatar = SavedAvatar.objects.create(owner=owner, name="A", gender="male", **(preset("male") | CHANGES))
+    response = post(client, avatar=avatar.pk, frames=readings(("happy", 1.5), ("surprise", 1.5)))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/webp"
+    assert response["Content-Disposition"] == 'attachment; filename="emoji-animated.webp"'
+    image = Image.open(io.BytesIO(response.content))
+    assert image.format == "WEBP" and image.size == (512, 512) and image.n_frames > 1
+    assert len(response.content) <= 500 * 1024
+    assert image.info.get("loop") == 0  # loops forever
+    pictures, durations = frames_of(response.content)
+    assert abs(sum(durations) - 3000) <= animation.FRAME_MS
+    assert min(durations) >= 8 and sum(durations) <= 10_000
+    assert all(picture[0, 0, 3] == 0 for picture in pictures)  # transparent background
+
+    # Happy first, surprise last: each nearer its own still render than the other expression's.
+    happy, surprise = still(avatar.look, "happy", 512), still(avatar.look, "surprise", 512)
+    assert nearer(pictures[0], happy, surprise) and nearer(pictures[-1], surprise, happy)
+    # In between, a cross-fade: frames that are clearly neither face.
+    assert any(not nearer(picture, happy, surprise) and not nearer(picture, surprise, happy)
+               for picture in pictures[1:-1])
+
+
+@pytest.mark.django_db
+def test_look_as_gif_with_probabilities(client):
+    def reading(t, top):
+        probabilities = dict.fromkeys(animation.EMOTIONS, 0.05)
+        probabilities[top] = 0.7
+        return {"t": t, "probabilities": probabilities}
+
+    frames = [reading(i / 8, "sad" if i < 16 else "angry") for i in range(32)]  # 8 readings/s, 4 s
+    response = post(client, avatar=None, look=EMOTIONAL_LOOK, frames=frames, format="gif", size=200)
+    assert response.status_code == 200 and response["Content-Type"] == "image/gif"
+    assert response["Content-Disposition"] == 'attachment; filename="emoji-animated.gif"'
+    image = Image.open(io.BytesIO(response.content))
+    assert image.format == "GIF" and image.size == (200, 200) and image.n_frames > 1
+    pictures, durations = frames_of(response.content)
+    assert abs(sum(durations) - 4000) <= animation.FRAME_MS
+    look = preset("male") | CHANGES
+    sad, angry = still(look, "sad", 200, transparent=False), still(look, "angry", 200, transparent=False)
+    assert nearer(pictures[0], sad, angry) and nearer(pictures[-1], angry, sad)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_format", ["webp", "gif"])
+def test_same_request_same_bytes(client, file_format):
+    body = {"look": EMOTIONAL_LOOK, "frames": readings(("neutral", 0.5), ("fear", 1), ("happy", 0.5)),
+            "format": file_format, "size": 512}
+    first = post(client, **body).content
+    rendering._png.cache_clear()  # rendered afresh, not served from the cache
+    rendering._svg.cache_clear()
+    assert post(client, **body).content == first
+
+
+@pytest.mark.django_db
+def test_another_persons_avatar_is_404(client, owner, django_user_model):
+    other = django_user_model.objects.create_user("other", password="another long pass 42")
+    theirs = SavedAvatar.objects.create(owner=other, name="T", gender="female", **preset("female"))
+    response = post(client, avatar=theirs.pk, frames=readings(("happy", 1)))
+    assert response.status_code == 404 and response.json() == {"error": "no saved avatar with that id"}
+    assert post(client, avatar=99999, frames=readings(("happy", 1))).status_code == 404
+
+
+TWO = [{"t": 0, "emotion": "happy"}, {"t": 0.5, "emotion": "sad"}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body, message", [
+    ({"look": {}}, "frames: give the readings"),
+    ({"frames": "happy"}, "frames: must be a list"),
+    ({"frames": TWO[:1]}, "1 reading: give 2 to 120"),
+    ({"frames": readings(("happy", 12.1))}, "121 readings: give 2 to 120"),
+    ({"frames": [TWO[1], TWO[0]]}, "times must increase: frames[1].t = 0"),
+    ({"frames": [TWO[0], TWO[0] | {"emotion": "sad"}]}, "times must increase"),
+    ({"frames": [{"t": 0, "emotion": "happy"}, {"t": 10.5, "emotion": "sad"}]}, "lasts 21.00 s"),
+    ({"frames": readings(("happy", 10.5), rate=11)}, "at most 10 s"),
+    ({"frames": [{"t": -1, "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number of seconds ≥ 0"),
+    ({"frames": [{"t": "0", "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number"),
+    ({"frames": [TWO[0], {"emotion": "sad"}]}, "frames[1].t must be a number"),
+    ({"frames": [TWO[0], "sad"]}, "frames[1] must be an object"),
+    ({"frames": [TWO[0], {"t": 1, "emotion": "bored"}]}, "frames[1].emotion: unknown emotion 'bored'"),
+    ({"frames": [TWO[0], {"t": 1}]}, 'frames[1]: give either "emotion" or "probabilities"'),
+    ({"frames": [TWO[0], {"t": 1, "emotion": "sad", "probabilities": {}}]}, "give either"),
+    ({"frames": [TWO[0], {"t": 1, "mood": "sad"}]}, "frames[1]: unknown key(s) 'mood'"),
+    ({"frames": [TWO[0], {"t": 1, "probabilities": {"happy": 1}}]}, "frames[1].probabilities: missing angry"),
+    ({"frames": [TWO[0], {"t": 1, "probabilities": dict.fromkeys(animation.EMOTIONS, 0.5)}]}, "sum to 3.5"),
+    ({"frames": TWO, "format": "png"}, "format: Select a valid choice"),
+    ({"frames": TWO, "format": "gif", "size": 64}, "size: Ensure this value is greater than or equal to 128"),
+    ({"frames": TWO, "format": "gif", "size": 600}, "size: Ensure this value is less than or equal to 512"),
+    ({"frames": TWO, "format": "gif", "size": "big"}, "size: Enter a whole number"),
+    ({"frames": TWO, "size": 256}, "size: WhatsApp animated stickers are 512×512"),
+    ({"frames": TWO, "look": "HIJAB"}, "look: must be an object"),
+    ({"frames": TWO, "look": {"skin_color": "PURPLE"}}, "skin_color"),
+])
+def test_each_bad_request_is_a_400_saying_why(client, body, message):
+    response = post(client, **body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_bodies_that_are_not_a_json_object(client):
+    assert "empty request body" in client.post(URL, b"", content_type="application/json").json()["error"]
+    response = client.post(URL, b"{not json", content_type="application/json")
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    response = client.post(URL, b"[1, 2]", content_type="application/json")
+    assert response.status_code == 400 and "must be an object" in response.json()["error"]
+    assert client.get(URL).status_code == 405
+
+
+def test_one_odd_reading_does_not_flicker_and_changes_cross_fade():
+    odd = animation.parse_sequence(readings(("happy", 1.5), ("sad", 0.1), ("happy", 1.4)))
+    assert [frame.face for frame in animation.timeline(odd)] == [("happy", "happy", 0.0)]
+    change = animation.timeline(animation.parse_sequence(readings(("happy", 1), ("surprise", 1))))
+    assert [(frame.start, frame.end, frame.weight) for frame in change] == [
+        ("happy", "happy", 0.0), ("happy", "surprise", 0.25), ("happy", "surprise", 0.5),
+        ("happy", "surprise", 0.75), ("surprise", "surprise", 0.0)]
+    assert [frame.duration_ms for frame in change] == [1000, 50, 50, 50, 850]
+
+
+def test_scripted_sequences():
+    sequence = animation.scripted_sequence("happy:1,surprise:0.5")
+    assert len(sequence) == 15 and sequence[10].t == pytest.approx(1.0)
+    assert sum(frame.duration_ms for frame in animation.timeline(sequence)) == 1500
+    for script, message in (("happy", "write emotion:seconds"), ("bored:1", "unknown emotion 'bored'"),
+                            ("happy:0", "at least 0.1 s"), ("happy:11", "lasts 11.00 s"),
+                            ("happy:1e300", "at most 10 s"), ("happy:inf", "write emotion:seconds")):
+        with pytest.raises(animation.SequenceError, match=message):
+            animation.scripted_sequence(script)
+
+
+@pytest.mark.django_db
+def test_animate_command_writes_the_scripted_sequence(tmp_path, capsys):
+    avatar = SavedAvatar.objects.create(name="C", gender="female", **preset("female"))
+    out = tmp_path / "wave.webp"
+    call_command("animate", "--avatar", str(avatar.pk), "--emotions", "happy:1,surprise:1,happy:1",
+                 "--out", str(out))
+    last_line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last_line.startswith(f"wrote {out}: ") and ", 3.00 s, " in last_line
+    data = out.read_bytes()
+    assert data == animation.animate(avatar.look, animation.scripted_sequence("happy:1,surprise:1,happy:1"))
+    pictures, durations = frames_of(data)
+    assert len(pictures) > 1 and abs(sum(durations) - 3000) <= animation.FRAME_MS
+    happy, surprise = still(avatar.look, "happy", 512), still(avatar.look, "surprise", 512)
+    assert nearer(pictures[0], happy, surprise) and nearer(pictures[-1], happy, surprise)
+    assert any(nearer(picture, surprise, happy) for picture in pictures)
+
+    call_command("animate", "--emotions", "sad:0.5,angry:0.5", "--out", str(tmp_path / "a.gif"), "--size", "160")
+    assert Image.open(tmp_path / "a.gif").size == (160, 160)
+    for arguments, message in ((["--out", str(tmp_path / "a.png")], "must end in .webp or .gif"),
+                               (["--out", str(out), "--avatar", "9999"], "no saved avatar with id 9999"),
+                               (["--out", str(out), "--size", "256"], "512 for WebP"),
+                               (["--out", str(out), "--emotions", "happy:12"], "at most 10 s")):
+        with pytest.raises(CommandError, match=message):
+            call_command("animate", "--emotions", "happy:1", *arguments)
+
+
+@pytest.mark.django_db
+def test_gallery_wave_of_all_seven(client, owner, django_user_model):
+    avatar = SavedAvatar.objects.create(owner=owner, name="W", gender="female", **preset("female"))
+    page = client.get(f"/avatars/{avatar.pk}/gallery/").content.decode()
+    wave_url = f"/avatars/{avatar.pk}/wave.webp"
+    assert f'src="{wave_url}"' in page and f'href="/avatars/{avatar.pk}/wave.gif"' in page
+    response = client.get(wave_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+    assert response["Content-Disposition"] == 'attachment; filename="emoji-wave.webp"'
+    pictures, durations = frames_of(response.content)
+    assert abs(sum(durations) - 7 * 600) <= animation.FRAME_MS
+    # Every expression in turn: each of the seven stills is what some frame shows.
+    stills = {emotion: still(avatar.look, emotion, 512) for emotion in animation.EMOTIONS}
+    shown = []
+    for picture in pictures:
+        nearest = min(stills, key=lambda emotion: np.abs(picture - stills[emotion]).mean())
+        if all(nearer(picture, stills[nearest], stills[other]) for other in stills if other != nearest):
+            shown.append(nearest)
+    assert list(dict.fromkeys(shown)) == list(animation.EMOTIONS)
+
+    shared = client.get(f"/avatars/wave.gif?{avatar.share_query}&size=160")
+    assert shared.status_code == 200 and Image.open(io.BytesIO(shared.content)).size == (160, 160)
+    assert f'src="/avatars/wave.webp?{avatar.share_query}"' in client.get(
+        f"/avatars/gallery/?{avatar.share_query}").content.decode().replace("&amp;", "&")
+    assert client.get(f"/avatars/wave.webp?{avatar.share_query}&size=200").status_code == 400
+    assert client.get(f"/avatars/wave.png?{avatar.share_query}").status_code == 400
+    other = django_user_model.objects.create_user("other", password="another long pass 42")
+    theirs = SavedAvatar.objects.create(owner=other, name="T", gender="male", **preset("male"))
+    assert client.get(f"/avatars/{theirs.pk}/wave.webp").status_code == 404
