@@ -274,7 +274,9 @@
     const fields = { image, avatar: app.dataset.avatarId, format: document.getElementById("format").value,
                      size: document.getElementById("size").value };
     if (baseline) fields.baseline = JSON.stringify(baseline);
-    await download(() => post(app.dataset.emojiUrl, fields), (response) => response.headers.get("X-Emotion"));
+    // 422: no face. An uploaded photo is told so plainly; a camera frame gets the server's advice.
+    const noFace = image instanceof File ? "No face found in this photo. Try one with a clear, front-facing face." : null;
+    await download(() => post(app.dataset.emojiUrl, fields), (response) => response.headers.get("X-Emotion"), noFace);
   }
 
   // The expression the person picks ("Not right? Choose:"): the saved avatar's file for that emotion.
@@ -285,7 +287,7 @@
     await download(() => fetch(url, { credentials: "same-origin" }), () => emotion);
   }
 
-  async function download(request, emotionOf) {
+  async function download(request, emotionOf, noFaceMessage) {
     generateButton.disabled = true;
     setStatus(generateStatus, "Making your emoji…");
     const format = document.getElementById("format").value;
@@ -293,7 +295,9 @@
       const response = await request();
       if (!response.ok) {
         const data = await response.json().catch(() => ({}));
-        setStatus(generateStatus, data.error || `The server answered ${response.status}.`, true);
+        result.hidden = true;  // an earlier emoji is not this attempt's result
+        const message = response.status === 422 && noFaceMessage ? noFaceMessage : data.error;
+        setStatus(generateStatus, message || `The server answered ${response.status}.`, true);
         return;
       }
       const emotion = emotionOf(response);
@@ -312,6 +316,7 @@
       link.remove();
       setStatus(generateStatus, `Downloaded emoji-${emotion}.${format}.`);
     } catch (error) {
+      result.hidden = true;
       setStatus(generateStatus, "Could not reach the server. Try again.", true);
     } finally {
       generateButton.disabled = !running;
