@@ -44,11 +44,13 @@ def random_look(gender: str | None, seed: int) -> dict[str, str]:
         look[attribute] = rng.choice(member_names(attribute))
     look["top"] = rng.choice(everyday("top"))
     look["clothing"] = rng.choice(everyday("clothing"))
+    facial_hair_chance = FACIAL_HAIR_CHANCE.get(gender or "", FACIAL_HAIR_CHANCE["nonbinary"])
     look["facial_hair"] = "NONE"
-    if rng.random() < FACIAL_HAIR_CHANCE.get(gender or "", 0.15):
+    if rng.random() < facial_hair_chance:
         look["facial_hair"] = rng.choice([name for name in everyday("facial_hair") if name != "NONE"])
     if rng.random() < COSTUME_CHANCE:
-        look |= {name: member.name for name, member in rng.choice(COSTUMES).items()}
+        costumes = [costume for costume in COSTUMES if facial_hair_chance or "facial_hair" not in costume]
+        look |= {name: member.name for name, member in rng.choice(costumes).items()}
     look["facial_hair_color"] = look["hair_color"]  # beard and hair match
     look["accessory"] = "NONE"
     if rng.random() < GLASSES_CHANCE:

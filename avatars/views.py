@@ -173,8 +173,10 @@ class GalleryView(LookMixin, TemplateView):
         avatar = self.get_avatar() if "pk" in self.kwargs else None
         gender = avatar.gender if avatar else self.request.GET.get("gender", "nonbinary")
         query = share_query(look, gender)
+        happy_png = reverse("avatars:emoji", args=[avatar.pk, "happy", "png"]) if avatar else \
+            reverse("avatars:shared_emoji", args=["happy", "png"]) + "?" + query
         return super().get_context_data(
-            avatar=avatar, query=query,
+            avatar=avatar, query=query, share_image=happy_png,
             share_url=self.request.build_absolute_uri(reverse("avatars:shared_gallery") + "?" + query),
             expressions=[(emotion, render_svg(look, emotion)) for emotion in EMOTIONS], **kwargs)
 
