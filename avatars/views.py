@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -37,16 +38,23 @@ class LookMixin(OwnedAvatarsMixin):
     def get_look(self) -> dict[str, str]:
         if "pk" in self.kwargs:
             return self.get_avatar().look
-        form = LookForm(self.request.GET)
-        if not form.is_valid():
-            raise InvalidLook(form)
-        return form.look
+        return dict(look_of_query(self.request.META.get("QUERY_STRING", "")))
 
     def dispatch(self, request, *args, **kwargs):
         try:
             return super().dispatch(request, *args, **kwargs)
         except InvalidLook as error:
             return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
+
+
+@lru_cache(maxsize=4096)
+def look_of_query(query: str) -> tuple:
+    """The look a query string gives, remembered: a form page asks for ~190 tile URLs, and validating a look
+    (a ModelForm) takes far longer than answering a cached picture."""
+    form = LookForm(QueryDict(query))
+    if not form.is_valid():
+        raise InvalidLook(form)
+    return tuple(form.look.items())
 
 
 class InvalidLook(Exception):

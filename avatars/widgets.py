@@ -15,8 +15,7 @@ from .vocabulary import member
 class PictureRadioSelect(forms.RadioSelect):
     """Radios whose labels carry a picture; subclasses say which picture (`picture_of`)."""
 
-    template_name = "avatars/widgets/pictures.html"
-    option_template_name = "avatars/widgets/picture_option.html"
+    template_name = "avatars/widgets/pictures.html"  # writes each option out itself
     css_class = "tiles"
 
     def picture_of(self, value: str) -> dict:
@@ -44,8 +43,11 @@ class TileSelect(PictureRadioSelect):
         self.look: dict[str, str] = {}
 
     def picture_of(self, value):
-        url = reverse("avatars:thumbnail", args=[self.part])
-        return {"picture": f"{url}?{share_query(self.look | {self.part: value})}"}
+        return {"picture": f"{self.url}?{share_query(self.look | {self.part: value})}"}
+
+    def get_context(self, name, value, attrs):
+        self.url = reverse("avatars:thumbnail", args=[self.part])
+        return super().get_context(name, value, attrs)
 
 
 class SwatchSelect(PictureRadioSelect):

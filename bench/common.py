@@ -57,15 +57,18 @@ def fer_detector():
 
 
 @contextlib.contextmanager
-def running_site(port: int = 8799):
-    """The site served by Django's own server on a throwaway SQLite database, for browser measurements;
-    yields its base URL and stops it afterwards."""
+def running_site(port: int = 8799, workers: int = 0):
+    """The site on a throwaway SQLite database, for browser measurements: served by Django's own server, or
+    with `workers` by gunicorn as `make serve` runs it (threads 4); yields its base URL and stops it after."""
     with tempfile.TemporaryDirectory() as directory:
         environment = os.environ | {"DATABASE_URL": f"sqlite:///{directory}/site.sqlite3", "DJANGO_DEBUG": "1"}
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=environment, check=True)
-        server = subprocess.Popen(manage + ["runserver", f"127.0.0.1:{port}", "--noreload"], env=environment,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = manage + ["runserver", f"127.0.0.1:{port}", "--noreload"] if not workers else [
+            str(Path(sys.executable).with_name("gunicorn")), "emojify_site.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--threads", "4"]
+        server = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(240):  # the first start imports TensorFlow

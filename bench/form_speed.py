@@ -38,13 +38,16 @@ def measure(browser, url: str, screen: dict) -> tuple[float, float, int]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--gunicorn-workers", type=int, default=0,
+                        help="serve with gunicorn (as make serve does) instead of Django's server")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with running_site() as base, sync_playwright() as playwright:
+    with running_site(workers=args.gunicorn_workers) as base, sync_playwright() as playwright:
         browser = chromium(playwright)
         for name, screen in SCREENS.items():
-            measure(browser, base + FORM, screen)  # the server renders and caches the tiles
+            for _ in range(1 + 3 * args.gunicorn_workers):  # each server process renders and caches the tiles
+                measure(browser, base + FORM, screen)
             runs = [measure(browser, base + FORM, screen) for _ in range(args.repeat)]
             paint, tiles = statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs)
             print(f"{name}: first contentful paint median {paint:.0f} ms; {runs[0][2]} tiles in the first screen "

@@ -69,5 +69,6 @@
   form.addEventListener("input", (event) => { if (event.target.type === "text") updatePreview(); });
   emotion.addEventListener("change", updatePreview);
   random.addEventListener("click", randomize);
-  updatePreview();
+  // The page came with the preview and the tiles of its look; only a form the browser restored differs.
+  window.addEventListener("pageshow", (event) => { if (event.persisted) update(); });
 })();
