@@ -44,7 +44,7 @@ def camera(tmp_path):
 
 def test_generate_page_first_screen_on_a_phone(live_server, playwright_instance, camera):
     browser = launch(playwright_instance, camera)
-    page = browser.new_context(permissions=["camera"], **PHONE).new_page()
+    page = browser.new_context(permissions=["camera"], accept_downloads=True, **PHONE).new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     create_avatar(page, live_server.url)
@@ -61,6 +61,11 @@ def test_generate_page_first_screen_on_a_phone(live_server, playwright_instance,
     assert camera_box["y"] <= avatar_box["y"] and avatar_box["y"] + avatar_box["height"] <= camera_box["y"] + camera_box["height"] + 1
     assert page.evaluate("getComputedStyle(document.getElementById('camera')).transform").startswith("matrix(-1")
     assert page.evaluate("document.getElementById('camera').srcObject.getVideoTracks()[0].readyState") == "live"
+    # The emoji made comes with its share button, right under the button that made it.
+    with page.expect_download():
+        page.get_by_role("button", name="Generate emoji").click()
+    share = page.locator("#result").get_by_role("button", name="Share")
+    assert share.is_visible() and share.bounding_box()["y"] < 812
     assert errors == []
     browser.close()
 
