@@ -7,13 +7,22 @@ from django import forms
 from . import animation
 from .models import ATTRIBUTES, SavedAvatar
 from .presets import GENDERS, preset
-from .rendering import DEFAULT_PNG_SIZE, PNG_SIZES
+from .rendering import DEFAULT_PNG_SIZE, PNG_SIZES, THUMBNAIL_PARTS
+from .vocabulary import COLOUR_ATTRIBUTES
+from .widgets import GenderSelect, SwatchSelect, TileSelect
 
 
 class GenderForm(forms.Form):
     """Step 1: gender picks the starting preset and which options come first."""
 
-    gender = forms.ChoiceField(choices=GENDERS, widget=forms.RadioSelect, initial="female")
+    gender = forms.ChoiceField(choices=GENDERS, widget=GenderSelect, initial="female")
+
+
+class RandomLookForm(forms.Form):
+    """"Random": which starting gender, and a seed (the same seed gives the same look)."""
+
+    gender = forms.ChoiceField(choices=GENDERS, required=False)
+    seed = forms.IntegerField(min_value=0, max_value=2**63 - 1)
 
 
 class LookForm(forms.ModelForm):
@@ -42,11 +51,21 @@ class LookForm(forms.ModelForm):
 
 
 class AvatarForm(LookForm):
-    """Step 2 and editing: the look plus a name; gender stays changeable."""
+    """Step 2 and editing: the look plus a name; gender stays changeable. Parts are picture tiles of this
+    avatar wearing each option, colours are swatches (avatars.widgets)."""
 
     class Meta:
         model = SavedAvatar
         fields = ("name", "gender") + ATTRIBUTES
+        widgets = {name: TileSelect(name) for name in THUMBNAIL_PARTS} | {
+            name: SwatchSelect(name) for name in COLOUR_ATTRIBUTES}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Tiles show the look as the form holds it: what was posted, else the avatar or the initial values.
+        self.current_look = {name: self[name].value() for name in ATTRIBUTES}
+        for name in THUMBNAIL_PARTS:
+            self.fields[name].widget.look = self.current_look
 
 
 class RenderOptionsForm(forms.Form):

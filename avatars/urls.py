@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/wave.<str:file_format>", views.WaveAnimationView.as_view(), name="wave"),
     # The same, for a look given in the query string (share links, the live preview).
     path("preview.svg", views.PreviewView.as_view(), name="preview"),
+    path("thumbnail/<str:part>.png", views.ThumbnailView.as_view(), name="thumbnail"),
+    path("random.json", views.RandomLookView.as_view(), name="random"),
     path("gallery/", views.GalleryView.as_view(), name="shared_gallery"),
     path("emoji/<str:emotion>.<str:file_format>", views.EmojiDownloadView.as_view(), name="shared_emoji"),
     path("stickers.zip", views.StickerPackView.as_view(), name="shared_stickers"),

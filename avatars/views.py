@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+import secrets
+from functools import lru_cache
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -12,11 +15,12 @@ from ml.labels import EMOTIONS
 
 from .animation import FORMATS, wave_of_all_seven
 from .downloads import animation_response, emoji_response, sticker_pack_response
-from .forms import AnimationOptionsForm, AvatarForm, GenderForm, LookForm, RenderOptionsForm
+from .forms import AnimationOptionsForm, AvatarForm, GenderForm, LookForm, RandomLookForm, RenderOptionsForm
 from .models import ATTRIBUTES, SavedAvatar, share_query
 from .ownership import avatars_of, claim
 from .presets import FIRST_FIELDS, preset
-from .rendering import render_svg
+from .random_look import random_look
+from .rendering import THUMBNAIL_PARTS, render_svg, render_thumbnail
 
 
 class OwnedAvatarsMixin:
@@ -35,10 +39,7 @@ class LookMixin(OwnedAvatarsMixin):
     def get_look(self) -> dict[str, str]:
         if "pk" in self.kwargs:
             return self.get_avatar().look
-        form = LookForm(self.request.GET)
-        if not form.is_valid():
-            raise InvalidLook(form)
-        return form.look
+        return dict(look_of_query(self.request.META.get("QUERY_STRING", "")))
 
     def dispatch(self, request, *args, **kwargs):
         try:
@@ -50,6 +51,16 @@ class LookMixin(OwnedAvatarsMixin):
 def bad_options(form) -> HttpResponseBadRequest:
     return HttpResponseBadRequest("; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
                                   content_type="text/plain; charset=utf-8")
+
+
+@lru_cache(maxsize=4096)
+def look_of_query(query: str) -> tuple:
+    """The look a query string gives, remembered: a form page asks for ~190 tile URLs, and validating a look
+    (a ModelForm) takes far longer than answering a cached picture."""
+    form = LookForm(QueryDict(query))
+    if not form.is_valid():
+        raise InvalidLook(form)
+    return tuple(form.look.items())
 
 
 class InvalidLook(Exception):
@@ -76,9 +87,19 @@ class AvatarFormMixin(OwnedAvatarsMixin):
         first = FIRST_FIELDS.get(gender, FIRST_FIELDS["female"])
         context["first_fields"] = [form[name] for name in first]
         context["more_fields"] = [form[name] for name in ATTRIBUTES if name not in first]
+        context["preview_query"] = share_query(form.current_look)
         context["show_all"] = self.request.GET.get("all") == "1"
         context["emotions"] = EMOTIONS
+        # "Random" without JavaScript reloads the page with a new seed; the script asks random.json instead.
+        query = self.request.GET.copy()
+        query["random"] = secrets.randbelow(2**31)
+        context["random_query"] = query.urlencode()
         return context
+
+    def random_initial(self, gender: str | None) -> dict[str, str]:
+        """The random look for ?random=<seed> (the no-JavaScript "Random"), else nothing."""
+        form = RandomLookForm({"gender": gender, "seed": self.request.GET.get("random")})
+        return random_look(gender, form.cleaned_data["seed"]) if form.is_valid() else {}
 
 
 class AvatarCreateView(AvatarFormMixin, CreateView):
@@ -95,7 +116,7 @@ class AvatarCreateView(AvatarFormMixin, CreateView):
         gender = self.request.GET.get("gender")
         # Share links carry a look in the query string: start from it instead of the preset.
         shared = {name: self.request.GET[name] for name in ATTRIBUTES if name in self.request.GET}
-        return preset(gender) | shared | {"gender": gender, "name": "My avatar"}
+        return preset(gender) | shared | self.random_initial(gender) | {"gender": gender, "name": "My avatar"}
 
     def form_valid(self, form):
         claim(self.request, form.instance)
@@ -103,7 +124,8 @@ class AvatarCreateView(AvatarFormMixin, CreateView):
 
 
 class AvatarUpdateView(AvatarFormMixin, UpdateView):
-    pass
+    def get_initial(self):
+        return super().get_initial() | self.random_initial(self.object.gender)  # initial wins over the saved look
 
 
 class AvatarDuplicateView(OwnedAvatarsMixin, View):
@@ -120,6 +142,11 @@ class AvatarDeleteView(OwnedAvatarsMixin, DeleteView):
     success_url = reverse_lazy("avatars:list")
 
 
+def cacheable(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "public, max-age=86400"  # the URL is the whole input
+    return response
+
+
 class PreviewView(LookMixin, View):
     """Inline SVG of a look with one expression: the live preview while editing (?emotion=…)."""
 
@@ -128,9 +155,26 @@ class PreviewView(LookMixin, View):
         if emotion not in EMOTIONS:
             return HttpResponseBadRequest(f"unknown emotion {emotion!r}; one of {', '.join(EMOTIONS)}",
                                           content_type="text/plain; charset=utf-8")
-        response = HttpResponse(render_svg(self.get_look(), emotion), content_type="image/svg+xml")
-        response["Cache-Control"] = "public, max-age=86400"  # the URL is the whole input
-        return response
+        return cacheable(HttpResponse(render_svg(self.get_look(), emotion), content_type="image/svg+xml"))
+
+
+class ThumbnailView(LookMixin, View):
+    """GET thumbnail/<part>.png?<look>: one picture tile of the form, the look cropped to that part."""
+
+    def get(self, request, *args, part: str, **kwargs):
+        if part not in THUMBNAIL_PARTS:
+            raise Http404(f"no thumbnails for {part!r}")
+        return cacheable(HttpResponse(render_thumbnail(self.get_look(), part), content_type="image/png"))
+
+
+class RandomLookView(View):
+    """GET random.json?gender=…&seed=…: {"look": {…}}, what "Random" puts on the form (avatars.random_look)."""
+
+    def get(self, request):
+        form = RandomLookForm(request.GET)
+        if not form.is_valid():
+            return JsonResponse({"error": form.errors.as_text()}, status=400)
+        return JsonResponse({"look": random_look(form.cleaned_data["gender"], form.cleaned_data["seed"])})
 
 
 class GalleryView(LookMixin, TemplateView):
@@ -145,8 +189,10 @@ class GalleryView(LookMixin, TemplateView):
         query = share_query(look, gender)
         wave = {file_format: reverse("avatars:wave", args=[avatar.pk, file_format]) if avatar
                 else reverse("avatars:shared_wave", args=[file_format]) + "?" + query for file_format in FORMATS}
+        happy_png = reverse("avatars:emoji", args=[avatar.pk, "happy", "png"]) if avatar else \
+            reverse("avatars:shared_emoji", args=["happy", "png"]) + "?" + query
         return super().get_context_data(
-            avatar=avatar, query=query, wave=wave,
+            avatar=avatar, query=query, wave=wave, share_image=happy_png,
             share_url=self.request.build_absolute_uri(reverse("avatars:shared_gallery") + "?" + query),
             expressions=[(emotion, render_svg(look, emotion)) for emotion in EMOTIONS], **kwargs)
 

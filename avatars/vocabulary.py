@@ -23,6 +23,9 @@ ATTRIBUTE_ENUMS: dict[str, tuple[type, ...]] = {
     "shirt_graphic": (pa.ClothingGraphic,),
     "nose": (pa.NoseType,),
 }
+# The attributes that are colours (their enum values are "#rrggbb"): the form shows them as swatches.
+COLOUR_ATTRIBUTES = tuple(name for name, enums in ATTRIBUTE_ENUMS.items()
+                          if all(str(value.value).startswith("#") for enum in enums for value in enum))
 SHIRT_TEXT_MAX_LENGTH = 12  # what fits across the shirt graphic
 
 ENUM_GROUP_LABELS = {pa.HairType: "Hair styles", pa.HatType: "Hats and head wear"}
@@ -32,12 +35,24 @@ def label(member) -> str:
     return member.name.replace("_", " ").capitalize() if member.name != "NONE" else "None"
 
 
+def member_names(attribute: str) -> list[str]:
+    """Every member name an attribute takes, once each (HairType.HAT and HatType.HAT are one "HAT":
+    `member` resolves it to the first)."""
+    return list(dict.fromkeys(member.name for enum in ATTRIBUTE_ENUMS[attribute] for member in enum))
+
+
 def choices(attribute: str) -> list:
     """Django choices of member names; grouped when the attribute spans several enums."""
     enums = ATTRIBUTE_ENUMS[attribute]
     if len(enums) == 1:
         return [(member.name, label(member)) for member in enums[0]]
-    return [(ENUM_GROUP_LABELS[enum], [(member.name, label(member)) for member in enum]) for enum in enums]
+    listed: set[str] = set()  # a name in two enums is listed once, as in member_names
+    groups = []
+    for enum in enums:
+        names = [member.name for member in enum if member.name not in listed]
+        listed.update(names)
+        groups.append((ENUM_GROUP_LABELS[enum], [(name, label(enum[name])) for name in names]))
+    return groups
 
 
 def member(attribute: str, name: str):

@@ -1,11 +1,15 @@
 """Shared helpers for the benchmark scripts: Django set-up and median timing."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +65,35 @@ def fer_detector():
     from fer.fer import FER
 
     return FER(mtcnn=False)
+
+
+@contextlib.contextmanager
+def running_site(port: int = 8799, workers: int = 0):
+    """The site on a throwaway SQLite database, for browser measurements: served by Django's own server, or
+    with `workers` by gunicorn as `make serve` runs it (threads 4); yields its base URL and stops it after."""
+    with tempfile.TemporaryDirectory() as directory:
+        environment = os.environ | {"DATABASE_URL": f"sqlite:///{directory}/site.sqlite3", "DJANGO_DEBUG": "1"}
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=environment, check=True)
+        command = manage + ["runserver", f"127.0.0.1:{port}", "--noreload"] if not workers else [
+            str(Path(sys.executable).with_name("gunicorn")), "emojify_site.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--threads", "4"]
+        server = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(240):  # the first start imports TensorFlow
+                try:
+                    urllib.request.urlopen(base + "/avatars/new/", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            yield base
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def chromium(playwright, *arguments: str):
+    return playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", *arguments])

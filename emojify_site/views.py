@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
@@ -58,7 +59,9 @@ class GeneratePageView(DetailView):
         return avatars_of(self.request)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(emotions=EMOTIONS, **kwargs)
+        # Sharing a made emoji also gives the link that recreates the avatar (its shared gallery).
+        share_url = self.request.build_absolute_uri(f"{reverse('avatars:shared_gallery')}?{self.object.share_query}")
+        return super().get_context_data(emotions=EMOTIONS, share_url=share_url, **kwargs)
 
 
 class EmojifyPageView(TemplateView):

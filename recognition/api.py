@@ -73,7 +73,9 @@ class ImageAPIView(View):
     def form_invalid(self, form) -> JsonResponse:
         errors = form.errors.as_data()
         too_large = any(error.code == "too_large" for field_errors in errors.values() for error in field_errors)
-        messages = [f"{field}: {error.messages[0]}" if field != "__all__" else error.messages[0]
+        # The image's messages name the image themselves ("not an image: …"), and pages show them to people
+        # as they are; other fields are named for the API client.
+        messages = [f"{field}: {error.messages[0]}" if field not in ("__all__", "image") else error.messages[0]
                     for field, field_errors in errors.items() for error in field_errors]
         return json_error("; ".join(messages), status=413 if too_large else 400)
 

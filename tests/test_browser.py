@@ -60,9 +60,9 @@ def create_avatar(page, base_url: str) -> str:
     page.get_by_label("Male", exact=True).check()
     page.get_by_role("button", name="Next: choose the look").click()
     page.get_by_label("Name").fill("Browser test")
-    page.get_by_label("Hair or hat").select_option("SHORT_CURLY")
-    page.get_by_label("Facial hair", exact=True).select_option("BEARD_LIGHT")
-    page.get_by_label("Clothing color").select_option("RED")
+    page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Short curly").check()
+    page.get_by_role("group", name="Facial hair", exact=True).get_by_role("radio", name="Beard light").check()
+    page.get_by_role("group", name="Clothing color").get_by_role("radio", name="Red").check()
     page.wait_for_function("document.getElementById('avatar-preview').src.includes('SHORT_CURLY')")
     page.get_by_role("button", name="Save and make emojis").click()
     page.wait_for_url("**/generate/*/")
@@ -144,7 +144,8 @@ def test_no_face_and_no_camera_messages(live_server, playwright_instance, tmp_pa
     wall.write_bytes(images.encode(np.full((240, 320, 3), 200, np.uint8), ".png"))
     page.get_by_label("No webcam? Use a photo instead").set_input_files(str(wall))
     page.get_by_role("button", name="Generate from photo").click()
-    page.wait_for_function("document.getElementById('generate-status').textContent.includes('no face found')")
+    page.wait_for_function(
+        "document.getElementById('generate-status').textContent.includes('No face found in this photo')")
     browser.close()
 
     # No camera at all (no fake device, nothing granted): the page says so and offers the upload.

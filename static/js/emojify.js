@@ -17,9 +17,20 @@
     status.classList.toggle("warn", Boolean(warn));
   }
 
+  // A new attempt replaces the last result: a failure must not leave the previous picture under its message.
+  function clearResult() {
+    figure.hidden = true;
+    image.removeAttribute("src");
+    download.removeAttribute("href");
+    caption.textContent = "";
+    if (url) URL.revokeObjectURL(url);
+    url = null;
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
+    clearResult();
     say("Finding faces…");
     try {
       const response = await fetch(form.action, {
@@ -33,15 +44,19 @@
       const faces = Number(response.headers.get("X-Faces"));
       const emotions = response.headers.get("X-Emotions");
       const tooSmall = Number(response.headers.get("X-Faces-Too-Small") || 0);
-      if (url) URL.revokeObjectURL(url);
+      if (!faces) {
+        say(tooSmall ? `The face${tooSmall > 1 ? "s are" : " is"} too small to read: try a closer or larger photo.`
+                     : "No face found in this photo. Try one where the faces are clear and face the camera.", true);
+        return;
+      }
       url = URL.createObjectURL(await response.blob());
       image.src = url;
       download.href = url;
       download.download = "emojified." + (form.format.value === "jpeg" ? "jpg" : "png");
-      caption.textContent = faces ? `${faces} face${faces > 1 ? "s" : ""}: ${emotions.split(",").join(", ")}.` : "No face found.";
+      caption.textContent = `${faces} face${faces > 1 ? "s" : ""}: ${emotions.split(",").join(", ")}.`;
       if (tooSmall) caption.textContent += ` ${tooSmall} face${tooSmall > 1 ? "s were" : " was"} too small to read and left as is.`;
       figure.hidden = false;
-      say(faces ? "Done." : "No face found: the photo is unchanged.", !faces);
+      say("Done.");
     } catch (error) {
       say("Could not reach the server. Try again.", true);
     } finally {

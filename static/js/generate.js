@@ -286,8 +286,10 @@
     const fields = { image, avatar: app.dataset.avatarId, format: document.getElementById("format").value,
                      size: document.getElementById("size").value };
     if (baseline) fields.baseline = JSON.stringify(baseline);
+    // 422: no face. An uploaded photo is told so plainly; a camera frame gets the server's advice.
+    const noFace = image instanceof File ? "No face found in this photo. Try one with a clear, front-facing face." : null;
     await download(() => post(app.dataset.emojiUrl, fields),
-                   (response) => emojiFile(response.headers.get("X-Emotion")));
+                   (response) => emojiFile(response.headers.get("X-Emotion")), noFace);
   }
 
   // The expression the person picks ("Not right? Choose:"): the saved avatar's file for that emotion.
@@ -304,15 +306,18 @@
              caption: `Your avatar feeling ${emotion}.` };
   }
 
-  // Runs `request`, shows the file it answers and downloads it as `describe(response)` names it.
-  async function download(request, describe) {
+  // Runs `request`, shows the file it answers and downloads it as `describe(response)` names it;
+  // `noFaceMessage`, where given, replaces the server's advice when it found no face (422).
+  async function download(request, describe, noFaceMessage) {
     generateButton.disabled = true;
     setStatus(generateStatus, "Making your emoji…");
     try {
       const response = await request();
       if (!response.ok) {
         const data = await response.json().catch(() => ({}));
-        setStatus(generateStatus, data.error || `The server answered ${response.status}.`, true);
+        result.hidden = true;  // an earlier emoji is not this attempt's result
+        const message = response.status === 422 && noFaceMessage ? noFaceMessage : data.error;
+        setStatus(generateStatus, message || `The server answered ${response.status}.`, true);
         return;
       }
       const { emotion, filename, caption } = describe(response);
@@ -331,6 +336,7 @@
       link.remove();
       setStatus(generateStatus, `Downloaded ${filename}.`);
     } catch (error) {
+      result.hidden = true;
       setStatus(generateStatus, "Could not reach the server. Try again.", true);
     } finally {
       generateButton.disabled = !running;

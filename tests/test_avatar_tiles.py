@@ -1,0 +1,118 @@
+"""The avatar form's picture tiles and swatches, the thumbnails behind them, and "Random"."""
+import io
+import re
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from avatars.models import ATTRIBUTES, SavedAvatar
+from avatars.presets import GENDERS, preset
+from avatars.random_look import COSTUMES, EYE_SAFE_ACCESSORIES, random_look
+from avatars.rendering import THUMBNAIL_PARTS, THUMBNAIL_SIZE, render_png
+from avatars.vocabulary import COLOUR_ATTRIBUTES, member, member_names
+
+
+def pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=float)
+
+
+@pytest.mark.django_db
+def test_every_part_is_a_radio_grid_of_thumbnails_of_this_avatar(client):
+    html = client.get(reverse("avatars:create"), {"gender": "male", "hair_color": "RED"}).content.decode()
+    for part in THUMBNAIL_PARTS:
+        radios = re.findall(rf'<input type="radio" name="{part}" value="(\w+)"', html)
+        assert radios == member_names(part)
+        # Each tile: the current look (its red hair) wearing that option, lazy-loaded.
+        tile = re.search(rf'value="{radios[-1]}"[^>]*>\s*<img src="([^"]+)"[^>]*loading="lazy"',
+                         html.split(f'id="id_{part}"')[1]).group(1).replace("&amp;", "&")
+        assert tile.startswith(reverse("avatars:thumbnail", args=[part]))
+        assert "hair_color=RED" in tile and f"{part}={radios[-1]}" in tile
+    for attribute in COLOUR_ATTRIBUTES:  # colours are swatches of the enum's own colour
+        first = member_names(attribute)[0]
+        assert re.search(rf'name="{attribute}" value="{first}"[^>]*>\s*<span class="swatch" '
+                         rf'style="background: {member(attribute, first).value}"', html)
+
+
+@pytest.mark.django_db
+def test_thumbnail_shows_the_part_it_names(client):
+    url = reverse("avatars:thumbnail", args=["accessory"])
+    look = preset("female")
+    plain = client.get(url, look | {"accessory": "NONE"})
+    glasses = client.get(url, look | {"accessory": "ROUND"})
+    assert plain["Content-Type"] == "image/png" and "max-age" in plain["Cache-Control"]
+    assert Image.open(io.BytesIO(plain.content)).size == (THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+    assert np.abs(pixels(plain.content) - pixels(glasses.content)).mean() > 3
+    # Cropped to the face: the glasses cover far more of the tile than of the whole avatar.
+    whole = [pixels(render_png(look | {"accessory": name}, "happy", THUMBNAIL_SIZE)) for name in ("NONE", "ROUND")]
+    assert np.abs(pixels(plain.content) - pixels(glasses.content)).mean() > 2 * np.abs(whole[0] - whole[1]).mean()
+    assert client.get(reverse("avatars:thumbnail", args=["shirt_text"])).status_code == 404
+    assert client.get(url, {"accessory": "MONOCLE"}).status_code == 400
+
+
+def test_eye_safe_accessories_are_those_the_eyes_read_through():
+    """The eyes change between two expressions; an accessory that hides them hides that change."""
+    look = preset("female")
+
+    def eye_change(accessory):
+        happy, surprised = (pixels(render_png(look | {"accessory": accessory}, emotion, 280))[85:130, 80:200]
+                            for emotion in ("happy", "surprise"))
+        return np.abs(happy - surprised).mean()
+
+    bare = eye_change("NONE")
+    readable = {name for name in member_names("accessory") if eye_change(name) > 0.75 * bare}
+    assert readable == {accessory.name for accessory in EYE_SAFE_ACCESSORIES}
+
+
+def test_random_never_hides_the_eyes_and_keeps_outfits_coherent():
+    costume_pieces = {(name, piece.name) for costume in COSTUMES for name, piece in costume.items()}
+    safe = {accessory.name for accessory in EYE_SAFE_ACCESSORIES}
+    seen_accessories = set()
+    for seed in range(3000):
+        gender = GENDERS[seed % 3][0]
+        look = random_look(gender, seed)
+        assert set(look) == set(ATTRIBUTES)
+        assert all(look[name] in member_names(name) for name in ATTRIBUTES if name != "shirt_text")
+        assert look["accessory"] in safe
+        seen_accessories.add(look["accessory"])
+        pieces = {(name, look[name]) for name in ("top", "clothing", "facial_hair")} & costume_pieces
+        if pieces:  # a costume piece comes with the rest of its costume
+            costume = next(c for c in COSTUMES if pieces <= {(n, p.name) for n, p in c.items()})
+            assert pieces == {(name, piece.name) for name, piece in costume.items()}
+        assert (look["shirt_graphic"] != "NONE") == (look["clothing"] == "GRAPHIC_SHIRT")
+        assert look["shirt_graphic"] != "CUSTOM_TEXT"
+        assert look["facial_hair_color"] == look["hair_color"]
+        if gender == "female":
+            assert look["facial_hair"] == "NONE"
+    assert seen_accessories == safe  # glasses do come up
+    assert random_look("male", 7) == random_look("male", 7) != random_look("male", 8)
+
+
+@pytest.mark.django_db
+def test_random_json_and_the_no_javascript_random_link(client):
+    look = client.get(reverse("avatars:random"), {"gender": "male", "seed": 42}).json()["look"]
+    assert look == random_look("male", 42)
+    assert client.get(reverse("avatars:random"), {"seed": "x"}).status_code == 400
+    page = client.get(reverse("avatars:create"), {"gender": "male", "random": 42}).content.decode()
+    assert re.search(rf'name="top" value="{look["top"]}"[^>]* checked>', page)
+    assert re.search(r'href="\?[^"]*random=\d+" class="button secondary" id="randomize"', page.replace("&amp;", "&"))
+
+
+@pytest.mark.django_db
+def test_tiles_post_like_any_form_and_edit_shows_the_saved_look(client):
+    data = preset("female") | {"name": "Tiles", "gender": "female", "top": "BUN", "accessory": "ROUND",
+                               "skin_color": "BROWN"}
+    response = client.post(reverse("avatars:create") + "?gender=female", data)
+    avatar = SavedAvatar.objects.get()
+    assert response.status_code == 302 and (avatar.top, avatar.accessory, avatar.skin_color) == ("BUN", "ROUND", "BROWN")
+    page = client.get(reverse("avatars:edit", args=[avatar.pk])).content.decode()
+    assert re.search(r'name="top" value="BUN"[^>]* checked>', page)
+    assert "top=BUN" in re.search(r'id="avatar-preview"[^>]*src="([^"]+)"', page, re.S).group(1)
+
+
+def test_gender_step_shows_each_starting_avatar(client):
+    html = client.get(reverse("avatars:create")).content.decode()
+    for gender, label in GENDERS:
+        assert re.search(rf'value="{gender}"[^>]*>\s*<img src="[^"]*gender={gender}[^"]*"', html)
+        assert label in html

@@ -1,0 +1,253 @@
+"""The site on a phone (375×812, touch) and the avatar maker's picture tiles, in real headless Chromium:
+first-screen layout, no sideways scrolling, 44 px tap targets, keyboard-only tiles, Random, sharing and the
+messages people see."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from avatars.models import SavedAvatar
+from avatars.random_look import EYE_SAFE_ACCESSORIES
+
+from . import images
+from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
+    create_avatar, launch, playwright_instance, pytestmark, write_y4m)
+
+PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+MIN_TARGET = 44  # CSS px, WCAG 2.5.5
+
+# Every visible control smaller than MIN_TARGET, except links inside a sentence (WCAG 2.5.5's inline exception).
+SMALL_TARGETS = """(minimum) => {
+  const controls = document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary");
+  const small = [];
+  for (const element of controls) {
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    if (!box.width || !box.height || style.visibility === "hidden" || element.closest("[hidden]")) continue;
+    if (element.closest(".skip-link:not(:focus)")) continue;
+    const parentText = element.parentElement.textContent.replace(/\\s+/g, " ").trim();
+    if (element.tagName === "A" && parentText.length > element.textContent.trim().length + 3) continue;
+    if (box.width < minimum - 0.5 || box.height < minimum - 0.5)
+      small.push(`${element.tagName} ${element.id || element.name || element.textContent.trim().slice(0, 30)}: ` +
+                 `${Math.round(box.width)}×${Math.round(box.height)}`);
+  }
+  return small;
+}"""
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.fixture
+def camera(tmp_path):
+    return write_y4m(tmp_path / "face.y4m", images.webcam_frame())
+
+
+def test_generate_page_first_screen_on_a_phone(live_server, playwright_instance, camera):
+    browser = launch(playwright_instance, camera)
+    page = browser.new_context(permissions=["camera"], accept_downloads=True, **PHONE).new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    create_avatar(page, live_server.url)
+    page.wait_for_function("document.getElementById('calibration-state').dataset.state === 'calibrating'",
+                           timeout=30_000)
+    page.get_by_role("button", name="Skip calibration").click()
+    page.wait_for_function("document.getElementById('emotion-label').dataset.emotion", timeout=60_000)
+    assert page.evaluate("scrollY") == 0 and page.evaluate(OVERFLOW) == 0
+    for selector in ("#camera", "#emotion-label", "#generate-button", "#avatar-live"):
+        box = page.locator(selector).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 812 and box["x"] + box["width"] <= 375, selector
+    # The avatar sits over the camera view; the front camera's picture is mirrored like a mirror.
+    camera_box, avatar_box = page.locator("#camera").bounding_box(), page.locator("#avatar-live").bounding_box()
+    assert camera_box["y"] <= avatar_box["y"] and avatar_box["y"] + avatar_box["height"] <= camera_box["y"] + camera_box["height"] + 1
+    assert page.evaluate("getComputedStyle(document.getElementById('camera')).transform").startswith("matrix(-1")
+    assert page.evaluate("document.getElementById('camera').srcObject.getVideoTracks()[0].readyState") == "live"
+    # The emoji made comes with its share button, right under the button that made it.
+    with page.expect_download():
+        page.get_by_role("button", name="Generate emoji").click()
+    share = page.locator("#result").get_by_role("button", name="Share")
+    assert share.is_visible() and share.bounding_box()["y"] < 812
+    assert errors == []
+    browser.close()
+
+
+def test_no_sideways_scroll_and_44px_targets_on_every_page(live_server, playwright_instance, camera):
+    browser = launch(playwright_instance, camera)
+    for options in (PHONE, {"viewport": {"width": 1280, "height": 900}}):
+        page = browser.new_context(permissions=["camera"], **options).new_page()
+        generate_url = create_avatar(page, live_server.url)
+        pk = generate_url.rstrip("/").split("/")[-1]
+        paths = ["/", "/avatars/", "/avatars/new/", "/avatars/new/?gender=female&all=1", f"/avatars/{pk}/edit/",
+                 f"/avatars/{pk}/gallery/", "/avatars/gallery/?gender=male", generate_url.replace(live_server.url, ""),
+                 "/emojify/", "/accounts/login/", "/accounts/signup/", "/no-such-page/"]
+        for path in paths:
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("load")
+            assert page.evaluate(OVERFLOW) == 0, f"{path} scrolls sideways at {options['viewport']}"
+            assert page.evaluate(SMALL_TARGETS, MIN_TARGET) == [], path
+        page.context.close()
+    browser.close()
+
+
+def test_every_tile_grid_works_with_the_keyboard_alone(live_server, playwright_instance):
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/avatars/new/")
+    page.keyboard.press("Tab")  # skip link
+    for _ in range(12):  # to the gender choices: arrows pick, Enter submits
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "gender":
+            break
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.value") == "male"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**gender=male**")
+
+    page.get_by_label("Name").focus()
+    groups = page.evaluate("[...new Set([...document.querySelectorAll('#avatar-form input[type=radio]')].map(i => i.name))]")
+    changed = set()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("({name: document.activeElement.name, type: document.activeElement.type, "
+                                "tag: document.activeElement.tagName, value: document.activeElement.value})")
+        if focused["tag"] == "SUMMARY":
+            page.keyboard.press("Enter")  # opens "More options"
+            continue
+        if focused["type"] != "radio" or focused["name"] in changed:
+            if focused["tag"] == "BUTTON":
+                break
+            continue
+        name = focused["name"]
+        # A visible focus ring on the tile, then an arrow key picks the next option and the preview follows.
+        assert page.evaluate("getComputedStyle(document.activeElement.closest('label')).outlineStyle") == "solid"
+        page.keyboard.press("ArrowRight")
+        value = page.evaluate(f"document.querySelector('input[name={name}]:checked').value")
+        assert value != focused["value"]
+        page.wait_for_function(f"document.getElementById('avatar-preview').src.includes('{name}={value}')")
+        changed.add(name)
+    assert changed == set(groups) - {"gender"}
+    page.keyboard.press("Enter")  # focus is on "Save and make emojis"
+    page.wait_for_url("**/generate/*/")
+    browser.close()
+
+
+def test_tiles_show_the_part_they_name_and_follow_the_look(live_server, playwright_instance):
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/avatars/new/?gender=female")
+    grid = page.get_by_role("group", name="Glasses and accessories")
+
+    def tile(name):
+        image = grid.get_by_role("radio", name=name, exact=True).locator("xpath=..").locator("img")
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("(image) => image.complete && image.naturalWidth > 0", arg=image.element_handle())
+        return np.asarray(Image.open(io.BytesIO(image.screenshot())).convert("RGB"), dtype=float)
+
+    plain, glasses, sunglasses = tile("None"), tile("Round"), tile("Wayfarers")
+    assert np.abs(plain - glasses).mean() > 3 and np.abs(glasses - sunglasses).mean() > 3
+    # Picking red hair redraws the other parts' tiles with red hair.
+    before = tile("Round")
+    page.get_by_role("group", name="Hair color").get_by_role("radio", name="Red").check()
+    page.wait_for_function("[...document.querySelectorAll('#id_accessory img')].every(i => i.src.includes('hair_color=RED'))")
+    assert np.abs(tile("Round") - before).mean() > 1
+    browser.close()
+
+
+def test_random_never_gives_sunglasses(live_server, playwright_instance):
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/avatars/new/?gender=male")
+    safe = {accessory.name for accessory in EYE_SAFE_ACCESSORIES}
+    tops = set()
+    for _ in range(15):
+        previous = page.locator("#avatar-preview").get_attribute("src")
+        page.get_by_role("link", name="Random").click()
+        page.wait_for_function(f"document.getElementById('avatar-preview').getAttribute('src') !== {previous!r}")
+        look = page.evaluate("Object.fromEntries(new FormData(document.getElementById('avatar-form')))")
+        assert look["accessory"] in safe
+        tops.add(look["top"])
+    assert len(tops) > 5 and page.url.endswith("gender=male")  # no page load: the script asked random.json
+    browser.close()
+
+
+def test_form_works_without_javascript(live_server, playwright_instance, transactional_db):
+    browser = launch(playwright_instance, None)
+    page = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 812}).new_page()
+    page.goto(live_server.url + "/avatars/new/")
+    page.get_by_label("Non-binary / other").check()
+    page.get_by_role("button", name="Next: choose the look").click()
+    page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Bun").check()
+    page.get_by_text("More options").click()
+    page.get_by_role("group", name="Nose").get_by_role("radio", name="Wide").check()
+    page.get_by_role("link", name="Random").click()  # a page load with a random look
+    assert "random=" in page.url
+    page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Bun").check()
+    page.get_by_role("button", name="Save and make emojis").click()
+    page.wait_for_url("**/generate/*/")
+    avatar = SavedAvatar.objects.get()
+    assert avatar.top == "BUN" and avatar.gender == "nonbinary" and avatar.accessory in {a.name for a in EYE_SAFE_ACCESSORIES}
+    browser.close()
+
+
+def test_share_copy_link_and_copy_image(live_server, playwright_instance):
+    browser = launch(playwright_instance, None)
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(live_server.url + "/avatars/gallery/?gender=female&top=BUN")
+    link = page.get_by_label("Share link (recreates this avatar anywhere)")
+    share_url = link.input_value()
+    assert share_url.startswith(live_server.url) and "top=BUN" in share_url  # whole, not truncated
+    page.get_by_role("button", name="Copy link").click()
+    page.wait_for_function("document.querySelector('.share-status').textContent.includes('Link copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == share_url
+    page.get_by_role("button", name="Copy image").click()
+    page.wait_for_function("document.querySelector('.share-status').textContent.includes('Image copied')")
+    copied = page.evaluate("""async () => { const [item] = await navigator.clipboard.read();
+        const blob = await item.getType('image/png'); return [...new Uint8Array(await blob.arrayBuffer())]; }""")
+    assert Image.open(io.BytesIO(bytes(copied))).size == (512, 512)
+    # No Web Share API on desktop Linux: Share copies the link and says so.
+    page.get_by_role("button", name="Share").click()
+    page.wait_for_function("document.querySelector('.share-status').textContent.includes('Link copied')")
+    context.close()
+
+    # A phone's Web Share API (recorded here, as headless Chromium has none) gets the PNG file and the link.
+    phone = browser.new_context(**PHONE)
+    phone.add_init_script("""navigator.canShare = (data) => true;
+        navigator.share = async (data) => { window.shared = { url: data.url, files: (data.files || []).map(
+            f => ({ name: f.name, type: f.type, size: f.size })) }; };""")
+    page = phone.new_page()
+    page.goto(share_url)
+    assert not page.get_by_role("button", name="Copy image").is_visible()  # a touch screen: no clipboard image
+    page.get_by_role("button", name="Share").click()
+    page.wait_for_function("window.shared")
+    shared = page.evaluate("window.shared")
+    assert shared["url"] == share_url and shared["files"][0]["type"] == "image/png" and shared["files"][0]["size"] > 1000
+    assert page.locator(".share-status").inner_text() == "Shared."
+    browser.close()
+
+
+def test_photo_messages_for_people_and_old_results_cleared(live_server, playwright_instance, tmp_path):
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(**PHONE)
+    page.goto(live_server.url + "/emojify/")
+    photo, wall, junk = tmp_path / "face.jpg", tmp_path / "wall.png", tmp_path / "notes.png"
+    photo.write_bytes(images.encode(images.astronaut_bgr()))
+    wall.write_bytes(images.encode(np.full((240, 320, 3), 200, np.uint8), ".png"))
+    junk.write_bytes(b"these are not pixels")
+    status = page.locator("#emojify-status")
+
+    page.get_by_label("Photo").set_input_files(str(photo))
+    page.get_by_role("button", name="Emojify").click()
+    page.wait_for_function("document.getElementById('emojify-status').textContent === 'Done.'", timeout=30_000)
+    assert page.locator("#emojify-result").is_visible()
+
+    page.get_by_label("Photo").set_input_files(str(wall))
+    page.get_by_role("button", name="Emojify").click()
+    page.wait_for_function("document.getElementById('emojify-status').textContent.includes('No face found in this photo')")
+    assert not page.locator("#emojify-result").is_visible()  # the earlier result is gone
+
+    page.get_by_label("Photo").set_input_files(str(junk))
+    page.get_by_role("button", name="Emojify").click()
+    page.wait_for_function("document.getElementById('emojify-status').textContent.includes('not an image')")
+    assert not status.inner_text().startswith("image:") and status.inner_text().startswith("Not an image")
+    browser.close()
