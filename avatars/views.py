@@ -3,8 +3,8 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.views import View
@@ -45,12 +45,17 @@ class LookMixin(OwnedAvatarsMixin):
         try:
             return super().dispatch(request, *args, **kwargs)
         except InvalidLook as error:
-            return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
+            return bad_request_page(request, error.message)
 
 
-def bad_options(form) -> HttpResponseBadRequest:
-    return HttpResponseBadRequest("; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
-                                  content_type="text/plain; charset=utf-8")
+def bad_request_page(request, detail: str) -> HttpResponse:
+    """400 as the site's error page naming what was wrong: file and share URLs are opened by people too
+    (a mangled share link, a hand-edited download address), not only by <img> tags."""
+    return render(request, "400.html", {"detail": detail}, status=400)
+
+
+def bad_options(request, form) -> HttpResponse:
+    return bad_request_page(request, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
 
 
 @lru_cache(maxsize=4096)
@@ -153,8 +158,7 @@ class PreviewView(LookMixin, View):
     def get(self, request, *args, **kwargs):
         emotion = request.GET.get("emotion", "neutral")
         if emotion not in EMOTIONS:
-            return HttpResponseBadRequest(f"unknown emotion {emotion!r}; one of {', '.join(EMOTIONS)}",
-                                          content_type="text/plain; charset=utf-8")
+            return bad_request_page(request, f"unknown emotion {emotion!r}; one of {', '.join(EMOTIONS)}")
         return cacheable(HttpResponse(render_svg(self.get_look(), emotion), content_type="image/svg+xml"))
 
 
@@ -205,7 +209,7 @@ class EmojiDownloadView(LookMixin, View):
             raise Http404(f"unknown emotion {emotion!r}")
         options = RenderOptionsForm({"format": file_format, "size": request.GET.get("size")})
         if not options.is_valid():
-            return bad_options(options)
+            return bad_options(request, options)
         return emoji_response(self.get_look(), emotion, options.cleaned_data["format"],
                               options.cleaned_data["size"])
 
@@ -216,7 +220,7 @@ class WaveAnimationView(LookMixin, View):
     def get(self, request, *args, file_format: str, **kwargs):
         options = AnimationOptionsForm({"format": file_format, "size": request.GET.get("size")})
         if not options.is_valid():
-            return bad_options(options)
+            return bad_options(request, options)
         return animation_response(self.get_look(), wave_of_all_seven(), options.cleaned_data["format"],
                                   options.cleaned_data["size"], name="emoji-wave")
 

@@ -209,7 +209,11 @@ def test_download_headers_for_saved_and_shared_avatars(client, owner):
     assert client.get(reverse("avatars:emoji", args=[avatar.pk, "sad", "png"]), {"size": 5000}).status_code == 400
     assert client.get(reverse("avatars:emoji", args=[avatar.pk, "sad", "gif"])).status_code == 400
     assert client.get(reverse("avatars:emoji", args=[avatar.pk, "bored", "png"])).status_code == 404
-    assert client.get(reverse("avatars:shared_emoji", args=["sad", "png"]) + "?top=NOPE").status_code == 400
+    mangled = client.get(reverse("avatars:shared_emoji", args=["sad", "png"]) + "?top=NOPE")
+    # People open these addresses too: the site's error page, naming what was wrong.
+    assert mangled.status_code == 400 and mangled["Content-Type"].startswith("text/html")
+    assert "That request could not be read" in mangled.content.decode() and "NOPE" in mangled.content.decode()
+    assert 'href="/"' in mangled.content.decode()  # the page has the site's navigation back home
 
 
 @pytest.mark.django_db
