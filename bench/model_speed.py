@@ -2,7 +2,7 @@
 
     python bench/model_speed.py [--repeat 500] [--threads 0] [--weights PATH]
 
-Times the served classifier (int8 weights through TensorFlow Lite) and, as its peers, the TensorFlow graph
+Times the served classifier (int8 weights, the exported .tflite through the LiteRT runtime) and, as its peers, the TensorFlow graph
 it replaced in float32 and in bfloat16, in alternating rounds: a shared host's speed drifts within seconds,
 so only interleaved timings compare fairly. --threads 1 is what the web process uses (EMOJIFY_TF_THREADS).
 """
@@ -30,8 +30,7 @@ def main():
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     classifiers = {precision: EmotionClassifier(args.weights, precision=precision, threads=args.threads)
                    for precision in PRECISIONS}
-    print(f"{classifiers[SERVED_PRECISION].weights.name}: {classifiers[SERVED_PRECISION].model.count_params():,} "
-          f"parameters, {args.threads or 'all'} thread(s)")
+    print(f"{classifiers[SERVED_PRECISION].weights.name}, {args.threads or 'all'} thread(s)")
     for count in (1, 4):
         faces = np.random.default_rng(0).random((count, 48, 48, 1), dtype=np.float32)
         timings = {precision: [] for precision in classifiers}
@@ -40,7 +39,7 @@ def main():
                 timings[precision] += timings_ms(lambda: classifier.predict(faces), args.repeat // ROUNDS, 5)
         for precision, values in timings.items():
             served = precision == SERVED_PRECISION
-            role = "served: TensorFlow Lite, int8 weights" if served else "peer: TensorFlow graph"
+            role = "served: LiteRT, int8 weights" if served else "peer: TensorFlow graph"
             print(f"classify {count} face(s), {precision} ({role}): median {statistics.median(values):.2f} ms "
                   f"over {len(values)} runs")
 
