@@ -55,6 +55,15 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def balanced_class_weights(labels: np.ndarray, power: float) -> dict[int, float]:
+    """Each class's loss weight: its frequency to the power −`power`, scaled so a training row weighs 1 on average."""
+    from .labels import NUM_CLASSES
+
+    counts = np.bincount(labels, minlength=NUM_CLASSES)
+    weights = counts.clip(min=1).astype(float) ** -power  # a class without rows weighs nothing either way
+    return {label: float(weight) for label, weight in enumerate(weights * len(labels) / (weights * counts).sum())}
+
+
 def hardware_description() -> str:
     """The processor, its cores and any accelerator the run trained on, for the model card."""
     import platform
@@ -123,9 +132,7 @@ def main(argv=None) -> int:
     print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
     train_y, val_y = (keras.utils.to_categorical(subset.labels, len(EMOTIONS)) for subset in (train, val))
-    counts = np.bincount(train.labels, minlength=len(EMOTIONS)).clip(min=1)
-    class_weight = counts.astype(float) ** -args.class_balance
-    class_weight = dict(enumerate(class_weight * len(train.labels) / (class_weight * counts).sum()))  # mean 1
+    class_weight = balanced_class_weights(train.labels, args.class_balance) if args.class_balance else None
 
     # --- model ---
     widths = tuple(int(width) for width in args.widths.split(","))
@@ -159,7 +166,7 @@ def main(argv=None) -> int:
                             min_epochs=args.warmup_epochs + 1)
         callbacks.append(budget)
     history = trainer.fit(train_x, train_y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-                          class_weight=class_weight if args.class_balance else None,
+                          class_weight=class_weight,
                           validation_data=(val_x, val_y), validation_batch_size=512, verbose=2,
                           callbacks=callbacks).history
     best_epoch, epochs_run = int(np.argmax(history["val_accuracy"])) + 1, len(history["val_accuracy"])

@@ -39,6 +39,7 @@ def trained(tiny_csv, tmp_path_factory):
     code = train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "6",
                        "--batch-size", "32", "--warmup-epochs", "1", "--widths", "8,16,16,32,32",
                        "--dense-units", "32", "--learning-rate", "3e-3",
+                       "--class-balance", "0.5",  # the class_weight path; these classes are equal, so weights 1
                        "--ema-momentum", "0.9"])  # 66 steps: a short average, still the EMA code path
     assert code == 0
     return output
@@ -252,3 +253,16 @@ def test_training_augmentation_varies_faces_in_training_only():
     correlation = [max(np.corrcoef(a.ravel(), f.ravel())[0, 1], np.corrcoef(a.ravel(), f[:, ::-1].ravel())[0, 1])
                    for a, f in zip(first, faces)]
     assert np.median(correlation) > 0.4
+
+
+def test_class_balance_weighs_rare_classes_up_and_keeps_the_mean_row_weight_at_one():
+    from ml.train import balanced_class_weights
+
+    labels = np.array([0] * 10 + [1] * 40 + [3] * 50)  # classes 2, 4, 5, 6 have no rows
+    for power in (0.5, 1.0):
+        weights = balanced_class_weights(labels, power)
+        assert set(weights) == set(range(len(EMOTIONS)))
+        assert np.mean([weights[label] for label in labels]) == pytest.approx(1.0)
+        assert weights[0] / weights[1] == pytest.approx(4.0 ** power)  # a quarter as frequent
+    fully = balanced_class_weights(labels, 1.0)
+    assert fully[0] * 10 == pytest.approx(fully[1] * 40) == pytest.approx(fully[3] * 50)  # each class weighs the same
