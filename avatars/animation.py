@@ -18,17 +18,17 @@ WebP follows WhatsApp's animated-sticker rules (512×512, transparent, ≤ 500 K
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
 from PIL import Image
 
-from ml.calibration import BaselineError, parse_baseline
+from ml.calibration import BaselineError, finite_number, parse_baseline
 from ml.labels import EMOTIONS
 
-from .rendering import render_rgba
+from .rendering import look_key, render_rgba
 
 FORMATS = ("webp", "gif")
 SIZES = (128, 512)  # inclusive bounds
@@ -72,18 +72,18 @@ def parse_reading(item, index: int) -> Reading:
     unknown = sorted(set(item) - {"t", "emotion", "probabilities"})
     if unknown:
         raise SequenceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
-    t = item.get("t")
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0:
-        raise SequenceError(f'{where}.t must be a number of seconds ≥ 0, not {t!r}')
+    t = finite_number(item.get("t"))
+    if t is None or t < 0:
+        raise SequenceError(f'{where}.t must be a number of seconds ≥ 0, not {item.get("t")!r}'[:200])
     if ("emotion" in item) == ("probabilities" in item):
         raise SequenceError(f'{where}: give either "emotion" or "probabilities"')
     if "emotion" in item:
         if item["emotion"] not in EMOTIONS:
             raise SequenceError(f"{where}.emotion: unknown emotion {item['emotion']!r}; "
                                 f"the emotions are {', '.join(EMOTIONS)}")
-        return Reading(float(t), one_hot(item["emotion"]))
+        return Reading(t, one_hot(item["emotion"]))
     try:
-        return Reading(float(t), parse_baseline(item["probabilities"]))
+        return Reading(t, parse_baseline(item["probabilities"]))
     except BaselineError as error:
         raise SequenceError(f"{where}.probabilities: {error}") from None
 
@@ -113,7 +113,9 @@ def parse_sequence(items) -> list[Reading]:
     """The JSON `frames` list → checked readings, or SequenceError naming the first problem."""
     if not isinstance(items, list):
         raise SequenceError("must be a list of readings")
-    return check_sequence([parse_reading(item, index) for index, item in enumerate(items)])
+    readings = check_sequence([parse_reading(item, index) for index, item in enumerate(items)])
+    # Times from the first reading (the animation starts there): a clock of 1e16 s loses the gaps otherwise.
+    return [Reading(reading.t - readings[0].t, reading.probabilities) for reading in readings]
 
 
 def scripted_sequence(script: str) -> list[Reading]:
@@ -141,6 +143,16 @@ def scripted_sequence(script: str) -> list[Reading]:
 def wave_of_all_seven(seconds_each: float = 0.6) -> list[Reading]:
     """The gallery's sample: every expression in turn."""
     return scripted_sequence(",".join(f"{emotion}:{seconds_each}" for emotion in EMOTIONS))
+
+
+def wave_animation(look: Mapping[str, str], file_format: str, size: int) -> bytes:
+    """The gallery's wave, encoded once per look, format and size: the same input gives the same bytes."""
+    return _wave(look_key(look), file_format, size)
+
+
+@lru_cache(maxsize=64)
+def _wave(key: tuple, file_format: str, size: int) -> bytes:
+    return animate(dict(key), wave_of_all_seven(), file_format, size)
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ def emoji_response(look: Mapping[str, str], emotion: str, file_format: str,
                       f"emoji-{emotion}.{file_format}")
 
 
-def animation_response(look: Mapping[str, str], readings: Sequence[Reading], file_format: str, size: int,
-                       name: str = "emoji-animated") -> HttpResponse:
-    return attachment(animate(look, readings, file_format, size), file_format, f"{name}.{file_format}")
+def animation_response(look: Mapping[str, str], readings: Sequence[Reading], file_format: str,
+                       size: int) -> HttpResponse:
+    return attachment(animate(look, readings, file_format, size), file_format, f"emoji-animated.{file_format}")
 
 
 def _whatsapp_webp(look: Mapping[str, str], emotion: str) -> bytes:

@@ -13,8 +13,8 @@ from django.views.generic.edit import CreateView
 
 from ml.labels import EMOTIONS
 
-from .animation import FORMATS, wave_of_all_seven
-from .downloads import animation_response, emoji_response, sticker_pack_response
+from .animation import FORMATS, wave_animation
+from .downloads import attachment, emoji_response, sticker_pack_response
 from .forms import AnimationOptionsForm, AvatarForm, GenderForm, LookForm, RandomLookForm, RenderOptionsForm
 from .models import ATTRIBUTES, SavedAvatar, share_query
 from .ownership import avatars_of, claim
@@ -221,8 +221,9 @@ class WaveAnimationView(LookMixin, View):
         options = AnimationOptionsForm({"format": file_format, "size": request.GET.get("size")})
         if not options.is_valid():
             return bad_options(request, options)
-        return animation_response(self.get_look(), wave_of_all_seven(), options.cleaned_data["format"],
-                                  options.cleaned_data["size"], name="emoji-wave")
+        file_format = options.cleaned_data["format"]
+        return attachment(wave_animation(self.get_look(), file_format, options.cleaned_data["size"]), file_format,
+                          f"emoji-wave.{file_format}")
 
 
 class StickerPackView(LookMixin, View):

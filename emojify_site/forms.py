@@ -5,7 +5,7 @@ from django import forms
 from avatars import animation
 from avatars.forms import AnimationOptionsForm, LookForm, RenderOptionsForm
 from avatars.models import SavedAvatar
-from recognition.forms import CalibrationForm, ImageField, ImageForm
+from recognition.forms import CalibrationForm, ImageField, ImageForm, JSONField
 
 
 class AvatarChoiceForm(forms.Form):
@@ -52,7 +52,7 @@ class EmojifyRequestForm(ImageForm, AvatarChoiceForm):
         return self.cleaned_data["format"] or "png"
 
 
-class SequenceField(forms.JSONField):
+class SequenceField(JSONField):
     """The JSON list of readings [{"t": seconds, "emotion": …} | {"t": seconds, "probabilities": {…}}, …],
     cleaned to checked avatars.animation.Reading objects."""
 
@@ -75,7 +75,7 @@ class AnimationRequestForm(AnimationOptionsForm, AvatarChoiceForm):
     """POST /api/animation: a saved avatar (`avatar`) or a `look` object, the readings (`frames`), the format
     (webp: a 512×512 WhatsApp sticker; gif) and the GIF's size."""
 
-    look = forms.JSONField(required=False, error_messages={"invalid": LOOK_IS_AN_OBJECT})
+    look = JSONField(required=False, error_messages={"invalid": LOOK_IS_AN_OBJECT})
     frames = SequenceField()
 
     def clean_look(self):

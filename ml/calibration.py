@@ -27,6 +27,8 @@ Pure NumPy: the website (recognition), the generate page's API and the evaluatio
 """
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 
 import numpy as np
@@ -59,16 +61,28 @@ def parse_baseline(mapping) -> np.ndarray:
         raise BaselineError(f"missing {', '.join(missing)}: give all 7 emotions")
     values = []
     for emotion in EMOTIONS:
-        value = mapping[emotion]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-            raise BaselineError(f"the value for {emotion} must be a number, not {value!r}")
+        value = finite_number(mapping[emotion])
+        if value is None:
+            raise BaselineError(f"the value for {emotion} must be a number, not {mapping[emotion]!r}"[:200])
         if value < 0:
             raise BaselineError(f"the value for {emotion} is negative ({value})")
-        values.append(float(value))
+        values.append(value)
     total = sum(values)
     if abs(total - 1.0) > BASELINE_SUM_TOLERANCE:
         raise BaselineError(f"the probabilities sum to {total:.4g}, not 1")
     return np.array(values, np.float32)
+
+
+def finite_number(value) -> float | None:
+    """A JSON number as a float, or None for anything else: text, true/false, NaN, infinity, or an integer
+    too large for a float (JSON allows 400 digits)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def baseline_from_readings(readings) -> np.ndarray:

@@ -45,7 +45,7 @@ class ImageAPIView(View):
         if self.request.content_type == "application/json":
             try:
                 payload = json.loads(self.request.body)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
                 raise BadRequest("the JSON body is not valid JSON") from None
             if not isinstance(payload, dict):
                 raise BadRequest("the JSON body must be an object")

@@ -64,6 +64,16 @@ class ImageForm(forms.Form):
     image = ImageField(for_reading=True)
 
 
+class JSONField(forms.JSONField):
+    """Django's JSONField, also answering "invalid" for JSON nested too deep to parse (RecursionError)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class BaselineField(forms.Field):
     """A JSON object {emotion: probability} — the person's resting face as /api/emotion read it — cleaned to
     the 7 probabilities in EMOTIONS order, or None when not given."""
@@ -74,7 +84,7 @@ class BaselineField(forms.Field):
             return None
         try:
             mapping = json.loads(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # RecursionError: nested too deep to parse
             raise forms.ValidationError("not valid JSON: send a JSON object such as "
                                         '{"angry": 0.1, …, "neutral": 0.6} with all 7 emotions') from None
         try:

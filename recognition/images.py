@@ -26,6 +26,9 @@ DRAFTABLE_FORMATS = {"JPEG", "MPO"}  # can be decoded at 1/2, 1/4 or 1/8 size
 # JPEG read at 1/8 scale keeps every readable face above 48 px. PNG and WebP have no reduced-size decode: a
 # 2560×1600 PNG costs 128 ms of CPU on /api/emotion, a 7999×5000 one 0.8 s (bench/big_images_speed.py).
 READING_MAX_PIXELS = 1920 * 1080
+# ...so PNG and WebP are read up to a tall phone's screenshot (1440×3200: about 100 ms to decode a photo-like
+# one on a 2-core host), then shrunk to READING_MAX_PIXELS; bigger ones are refused.
+UNDRAFTABLE_MAX_PIXELS = 1440 * 3200
 WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}  # 16-bit grey PNGs decode to these
 DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z0-9.+-]+)?(?P<params>(;[a-z0-9-]+=[^;,]*)*)(?P<base64>;base64)?,",
                       re.IGNORECASE)
@@ -72,15 +75,16 @@ def decode_for_reading(data: bytes) -> np.ndarray:
     JPEGs are decoded straight to their luma plane, skipping the colour conversion (half the decode time of
     a webcam frame), and big ones are shrunk while they are decoded (draft mode: the DCT is scaled by 1/2, 1/4 or 1/8, so a
     40-megapixel photo costs what a 2.5-megapixel one does); PNG and WebP cannot be decoded at a reduced size,
-    so bigger ones are refused (413) rather than costing half a second of a core each. The answer is a
+    so they are read up to UNDRAFTABLE_MAX_PIXELS (a phone screenshot) and shrunk after decoding; bigger
+    ones are refused (413) rather than costing half a second of a core each. The answer is a
     :class:`ShrunkImage` whose `scale` maps its pixels back to the upload's, so boxes are given in the
     upload's coordinates.
     """
     image = open_image(data)
     width, height = image.size
-    if image.format not in DRAFTABLE_FORMATS and width * height > READING_MAX_PIXELS:
+    if image.format not in DRAFTABLE_FORMATS and width * height > UNDRAFTABLE_MAX_PIXELS:
         raise ImageInputError(f"a {image.format} image of {width}×{height} is too large to read faces in: at most "
-                              f"{READING_MAX_PIXELS / 1_000_000:g} megapixels (a JPEG may have up to "
+                              f"{UNDRAFTABLE_MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
                               f"{MAX_PIXELS // 1_000_000})", status=413)
     shrink = math.sqrt(width * height / READING_MAX_PIXELS)
     if image.format in DRAFTABLE_FORMATS:
@@ -88,7 +92,7 @@ def decode_for_reading(data: bytes) -> np.ndarray:
         factor = 2 ** min(3, max(0, math.ceil(math.log2(shrink)))) if shrink > 1 else 1
         image.draft("L", (max(1, width // factor), max(1, height // factor)))
     gray = to_array(load(image), grayscale=True)
-    if gray.size > READING_MAX_PIXELS:  # a JPEG whose draft could not shrink it enough (CMYK)
+    if gray.size > READING_MAX_PIXELS:  # a PNG/WebP, or a JPEG whose draft could not shrink it enough (CMYK)
         factor = math.sqrt(gray.size / READING_MAX_PIXELS)
         gray = cv2.resize(gray, (int(gray.shape[1] / factor), int(gray.shape[0] / factor)),
                           interpolation=cv2.INTER_AREA)

@@ -140,6 +140,9 @@ TWO = [{"t": 0, "emotion": "happy"}, {"t": 0.5, "emotion": "sad"}]
     ({"frames": readings(("happy", 10.5), rate=11)}, "at most 10 s"),
     ({"frames": [{"t": -1, "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number of seconds ≥ 0"),
     ({"frames": [{"t": "0", "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number"),
+    ({"frames": [TWO[0], {"t": 10 ** 400, "emotion": "sad"}]}, "frames[1].t must be a number"),  # no float holds it
+    ({"frames": [TWO[0], {"t": 1, "probabilities": dict.fromkeys(animation.EMOTIONS, 10 ** 400)}]},
+     "frames[1].probabilities: the value for angry must be a number"),
     ({"frames": [TWO[0], {"emotion": "sad"}]}, "frames[1].t must be a number"),
     ({"frames": [TWO[0], "sad"]}, "frames[1] must be an object"),
     ({"frames": [TWO[0], {"t": 1, "emotion": "bored"}]}, "frames[1].emotion: unknown emotion 'bored'"),
@@ -170,6 +173,23 @@ def test_bodies_that_are_not_a_json_object(client):
     response = client.post(URL, b"[1, 2]", content_type="application/json")
     assert response.status_code == 400 and "must be an object" in response.json()["error"]
     assert client.get(URL).status_code == 405
+    too_deep = b'{"frames": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"  # deeper than the JSON parser recurses
+    response = client.post(URL, too_deep, content_type="application/json")
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    # The same as a form field (multipart), for each JSON field.
+    for field in ("frames", "look"):
+        response = client.post(URL, {field: "[" * 100_000 + "]" * 100_000, "frames": json.dumps(TWO)}
+                               if field == "look" else {"frames": "[" * 100_000 + "]" * 100_000})
+        assert response.status_code == 400 and field in response.json()["error"]
+
+
+def test_times_count_from_the_first_reading():
+    """A client may send its own clock: the animation starts at the first reading, gaps kept."""
+    late = animation.parse_sequence([{"t": 1e16, "emotion": "happy"}, {"t": 1e16 + 2, "emotion": "sad"}])
+    assert [reading.t for reading in late] == [0.0, 2.0]
+    look = preset("male")
+    assert animation.animate(look, late, "gif", 128) == animation.animate(
+        look, animation.parse_sequence([{"t": 0, "emotion": "happy"}, {"t": 2, "emotion": "sad"}]), "gif", 128)
 
 
 def test_one_odd_reading_does_not_flicker_and_changes_cross_fade():

@@ -51,8 +51,8 @@ def test_a_small_jpeg_is_decoded_at_full_size():
 
 @pytest.mark.parametrize("format", ["PNG", "WEBP"])
 def test_a_lossless_giant_is_refused_on_the_reading_endpoints(client, format):
-    """PNG and WebP cannot be decoded at a reduced size: past READING_MAX_PIXELS they are refused, not
-    decoded for half a second."""
+    """PNG and WebP cannot be decoded at a reduced size: past a phone screenshot's pixels they are refused,
+    not decoded for half a second."""
     options = {"lossless": True} if format == "WEBP" else {}
     data = saved(Image.new("RGB", (7999, 5000), (185, 180, 170)), format, **options)
     for url in ("/api/emotion", "/api/emoji"):
@@ -61,10 +61,15 @@ def test_a_lossless_giant_is_refused_on_the_reading_endpoints(client, format):
         assert "too large to read faces in" in response.json()["error"] and "7999×5000" in response.json()["error"]
 
 
-def test_a_png_at_the_reading_limit_is_read(client):
-    canvas = images.big_picture(1920, 1080)
-    assert canvas.width * canvas.height <= READING_MAX_PIXELS
-    assert post(client, saved(canvas, "PNG", compress_level=1)).json()["faces"][0]["emotion"] == "happy"
+def test_a_phone_screenshot_png_is_read_shrunk(client):
+    """PNG/WebP are read up to a tall phone's screenshot (1440×3200), shrunk to the reading limit after
+    decoding; the face's box is still given in the upload's pixels."""
+    canvas = images.big_picture(1440, 3200)
+    assert canvas.width * canvas.height > READING_MAX_PIXELS
+    (face,) = post(client, saved(canvas, "PNG", compress_level=1)).json()["faces"]
+    assert face["emotion"] == "happy"
+    x, y, w, h = face["box"]
+    assert abs(x + w / 2 - (1440 * 3 // 8 + 640)) < 200 and abs(y + h / 2 - (3200 * 3 // 10 + 640)) < 200
 
 
 @pytest.mark.parametrize("format", ["PNG", "WEBP"])
