@@ -127,11 +127,15 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(*, workers: int, threads: int, timeout: float = 90):
-    """`manage.py serve` on free loopback ports with a fresh SQLite database; stopped on exit."""
+def running_stack(*, workers: int, threads: int, timeout: float = 90, https: bool = False):
+    """`manage.py serve` on free loopback ports with a fresh SQLite database; stopped on exit. With `https`,
+    production's HTTPS settings, as behind a TLS terminator that sends X-Forwarded-Proto: https."""
     with tempfile.TemporaryDirectory(prefix="emojify-stack-") as folder:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
         env |= PRODUCTION_OVER_PLAIN_HTTP | {"DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"}
+        if https:
+            env["DJANGO_HTTPS"] = "1"
+        behind_tls = {"X-Forwarded-Proto": "https"} if https else {}
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
                            timeout=180, check=True)
@@ -152,7 +156,7 @@ def running_stack(*, workers: int, threads: int, timeout: float = 90):
                 master_pid = int(line.split("master pid ")[1].split(",")[0])
                 stack = Stack(port, master_pid, 0.0)
                 for _ in range(2 * workers):  # ready: the site answers through nginx, on every worker
-                    assert stack.client().get("/api/csrf").status == 200
+                    assert stack.client().request("GET", "/api/csrf", headers=behind_tls).status == 200
                 stack.started_seconds = time.monotonic() - started
                 yield stack
             finally:

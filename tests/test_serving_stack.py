@@ -31,6 +31,16 @@ def stack():
         yield running
 
 
+def test_behind_a_tls_terminator_django_sees_https():
+    """With HTTPS on, behind a balancer that terminates TLS: nginx passes its X-Forwarded-Proto on, so
+    Django answers rather than redirecting to https for ever; a request without the header is redirected."""
+    with running_stack(workers=1, threads=1, https=True) as stack:
+        client = stack.client()
+        assert client.request("GET", "/api/csrf", headers={"X-Forwarded-Proto": "https"}).status == 200
+        plain = client.request("GET", "/api/csrf")
+        assert plain.status == 301 and plain.headers["Location"].startswith("https://")
+
+
 def frame() -> bytes:
     return images.encode(images.webcam_frame())
 
