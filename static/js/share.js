@@ -8,10 +8,19 @@
 
   // The picture as a PNG blob: a URL, or the current src of an <img> named by a selector (e.g. the emoji just
   // made, which may be an SVG: drawn on a canvas to become a PNG).
-  async function pngOf(box) {
+  function elementOf(box) {
     const source = box.dataset.shareImage;
-    const element = source.startsWith("#") ? document.querySelector(source) : null;
-    const blob = await (await fetch(element ? element.src : source, { credentials: "same-origin" })).blob();
+    return source.startsWith("#") ? document.querySelector(source) : null;
+  }
+
+  function sourceOf(box) {
+    const element = elementOf(box);
+    return element ? element.src : box.dataset.shareImage;
+  }
+
+  async function pngOf(box) {
+    const element = elementOf(box);
+    const blob = await (await fetch(sourceOf(box), { credentials: "same-origin" })).blob();
     if (blob.type === "image/png") return blob;
     const picture = await createImageBitmap(element || blob);
     const canvas = document.createElement("canvas");
@@ -27,11 +36,31 @@
     if (!document.execCommand("copy")) throw new Error("copy refused");
   }
 
+  // Safari lets navigator.share run only straight from the tap, not after awaiting a fetch: the PNG file is
+  // made ahead (on load, and again when a finger or the focus reaches the button for a new picture), so the
+  // click shares it at once.
+  const prepared = new WeakMap();  // box → { source, promise, file }
+
+  function prepare(box) {
+    const source = sourceOf(box);
+    const current = prepared.get(box);
+    if (current && current.source === source) return current.promise;
+    const entry = { source, file: null };
+    entry.promise = pngOf(box).then((blob) => {
+      entry.file = new File([blob], box.dataset.shareFilename || "emoji.png", { type: "image/png" });
+      return entry.file;
+    });
+    entry.promise.catch(() => prepared.delete(box));  // tried again on the next tap
+    prepared.set(box, entry);
+    return entry.promise;
+  }
+
   async function share(box) {
     const url = box.dataset.shareUrl;
     const title = box.dataset.shareTitle;
     if (navigator.share) {
-      const file = new File([await pngOf(box)], box.dataset.shareFilename || "emoji.png", { type: "image/png" });
+      const entry = prepared.get(box);
+      const file = entry && entry.file && entry.source === sourceOf(box) ? entry.file : await prepare(box);
       const data = navigator.canShare && navigator.canShare({ files: [file] }) ? { files: [file], title, url } : { title, url };
       try {
         await navigator.share(data);
@@ -57,6 +86,13 @@
         return "Link copied.";
       },
     };
+    if (navigator.share) {
+      if (sourceOf(box)) prepare(box).catch(() => {});
+      const shareButton = box.querySelector('button[data-action="share"]');
+      for (const event of ["touchstart", "pointerdown", "focus"]) {
+        shareButton?.addEventListener(event, () => prepare(box).catch(() => {}), { passive: true });
+      }
+    }
     for (const button of box.querySelectorAll("button[data-action]")) {
       button.hidden = button.dataset.action === "copy-image" && !canCopyImage;
       button.addEventListener("click", async () => {
