@@ -28,7 +28,7 @@ from PIL import Image
 from ml.calibration import BaselineError, finite_number, parse_baseline
 from ml.labels import EMOTIONS
 
-from .rendering import look_key, render_rgba
+from .rendering import fit_webp, look_key, render_rgba
 
 FORMATS = ("webp", "gif")
 SIZES = (128, 512)  # inclusive bounds
@@ -252,14 +252,14 @@ def encode_webp(images: list, durations: list[int]) -> bytes:
     # The first quality that fits WhatsApp's 500 KB; method 4 as for still stickers (method 6: seconds).
     # Key frames at most every WEBP_KEY_FRAMES frames: the others are only the rectangle that changed (the
     # face), 2.5× faster to encode and smaller than Pillow's default of a whole picture every frame.
-    for quality in (80, 65, 50, 35):
+    def encode(quality: int) -> bytes:
         output = io.BytesIO()
         images[0].save(output, "WEBP", save_all=True, append_images=images[1:], duration=durations, loop=0,
                        background=(0, 0, 0, 0), quality=quality, method=4, kmin=WEBP_KEY_FRAMES - 1,
                        kmax=WEBP_KEY_FRAMES)
-        if output.tell() <= WEBP_MAX_BYTES:
-            break
-    return output.getvalue()
+        return output.getvalue()
+
+    return fit_webp(encode, WEBP_MAX_BYTES)
 
 
 def encode_gif(images: list, durations: list[int]) -> bytes:

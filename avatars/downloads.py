@@ -11,13 +11,13 @@ from django.http import HttpResponse
 from ml.labels import EMOTIONS
 
 from .animation import Reading, animate
-from .rendering import DEFAULT_PNG_SIZE, render_png, render_rgba, render_svg, render_webp
+from .rendering import DEFAULT_PNG_SIZE, fit_webp, render_png, render_rgba, render_svg, render_webp
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "zip": "application/zip", "webp": "image/webp",
                  "gif": "image/gif"}
 STICKER_SIZE = 512
 TRAY_ICON_SIZE = 96
-WEBP_MAX_BYTES = 100 * 1024
+WEBP_MAX_BYTES = 100 * 1024  # WhatsApp's limit for a still sticker
 
 
 def emoji_bytes(look: Mapping[str, str], emotion: str, file_format: str, size: int = DEFAULT_PNG_SIZE) -> bytes:
@@ -44,12 +44,7 @@ def animation_response(look: Mapping[str, str], readings: Sequence[Reading], fil
 
 
 def _whatsapp_webp(look: Mapping[str, str], emotion: str) -> bytes:
-    # WhatsApp refuses stickers over 100 KB: step the quality down until it fits.
-    for quality in (80, 65, 50, 35):
-        data = render_webp(look, emotion, STICKER_SIZE, quality=quality)
-        if len(data) <= WEBP_MAX_BYTES:
-            return data
-    return data
+    return fit_webp(lambda quality: render_webp(look, emotion, STICKER_SIZE, quality=quality), WEBP_MAX_BYTES)
 
 
 def sticker_pack(look: Mapping[str, str]) -> bytes:

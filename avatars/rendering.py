@@ -11,7 +11,7 @@ import hashlib
 import io
 import re
 from functools import lru_cache
-from typing import Mapping
+from typing import Callable, Mapping
 
 import python_avatars as pa
 from PIL import Image
@@ -111,6 +111,16 @@ def render_rgba(look: Mapping[str, str], emotion: str, size: int, *, transparent
     rendered = render_png(look, emotion, min(max(size, PNG_SIZES[0]), PNG_SIZES[1]), transparent=transparent)
     image = Image.open(io.BytesIO(rendered)).convert("RGBA")
     return image if image.width == size else image.resize((size, size), Image.LANCZOS)
+
+
+def fit_webp(encode: Callable[[int], bytes], max_bytes: int) -> bytes:
+    """`encode(quality)` at falling WebP qualities until the bytes fit `max_bytes` (WhatsApp's limits for
+    stickers); the lowest quality's bytes if none does."""
+    for quality in (80, 65, 50, 35):
+        data = encode(quality)
+        if len(data) <= max_bytes:
+            break
+    return data
 
 
 def render_webp(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *,
