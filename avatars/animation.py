@@ -41,6 +41,9 @@ FRAME_MS = 50  # a multiple of GIF's 10-ms unit, far above WhatsApp's 8-ms minim
 SMOOTHING_SECONDS = 0.3
 SWITCH_MARGIN = 0.05
 FADE_STEPS = 3  # in-between frames of a cross-fade: 150 ms
+# An expression stays at least this long once its fade ends: no flicker, and at most ~18 changes in 10 s, so
+# one request can ask for a few dozen distinct frames, not hundreds (each frame costs encoding time).
+MIN_HOLD_FRAMES = 8  # 400 ms
 SCRIPT_READINGS_PER_SECOND = 10
 WEBP_KEY_FRAMES = 10
 GIF_COLOURS = 255  # one index is left for Pillow's own use
@@ -188,18 +191,19 @@ def timeline(readings: Sequence[Reading]) -> list[Frame]:
     frame_times = times[0] + (np.arange(count) + 0.5) * FRAME_MS / 1000
     means = smoothed(readings, frame_times)
     shown = int(np.argmax(means[0]))
-    previous, fade_step = shown, FADE_STEPS + 1  # no fade in progress
+    previous, fade_step, held = shown, FADE_STEPS + 1, MIN_HOLD_FRAMES  # no fade in progress
     frames: list[Frame] = []
     for mean in means:
-        if fade_step > FADE_STEPS:
+        if fade_step > FADE_STEPS and held >= MIN_HOLD_FRAMES:
             best = int(np.argmax(mean))
             if best != shown and mean[best] > mean[shown] + SWITCH_MARGIN:
-                previous, shown, fade_step = shown, best, 1
+                previous, shown, fade_step, held = shown, best, 1, 0
         if fade_step <= FADE_STEPS:
             frame = Frame(EMOTIONS[previous], EMOTIONS[shown], fade_step / (FADE_STEPS + 1), FRAME_MS)
             fade_step += 1
         else:
             frame = Frame(EMOTIONS[shown], EMOTIONS[shown], 0.0, FRAME_MS)
+            held += 1
         if frames and frames[-1].face == frame.face:
             frames[-1] = Frame(frame.start, frame.end, frame.weight, frames[-1].duration_ms + FRAME_MS)
         else:

@@ -268,3 +268,14 @@ def test_gallery_wave_of_all_seven(client, owner, django_user_model):
     other = django_user_model.objects.create_user("other", password="another long pass 42")
     theirs = SavedAvatar.objects.create(owner=other, name="T", gender="male", **preset("male"))
     assert client.get(f"/avatars/{theirs.pk}/wave.webp").status_code == 404
+
+
+def test_rapid_changes_are_held_so_a_request_stays_cheap():
+    """Expressions switching every 0.2 s for 10 s: each shown face is held at least MIN_HOLD_FRAMES after
+    its fade, so the animation has a few dozen distinct frames, not hundreds."""
+    emotions = animation.EMOTIONS
+    frames = animation.timeline(animation.parse_sequence(
+        [{"t": index * 0.2, "emotion": emotions[index % 7]} for index in range(50)]))
+    assert len(frames) <= 80
+    held = [frame for frame in frames if frame.weight == 0][1:-1]  # between the first change and the end
+    assert held and all(frame.duration_ms >= animation.MIN_HOLD_FRAMES * animation.FRAME_MS for frame in held)
