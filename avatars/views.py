@@ -54,8 +54,13 @@ def bad_request_page(request, detail: str) -> HttpResponse:
     return render(request, "400.html", {"detail": detail}, status=400)
 
 
+def errors_text(form) -> str:
+    """A form's errors in one line: "size: Ensure this value is … ; format: Select a valid choice …"."""
+    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+
+
 def bad_options(request, form) -> HttpResponse:
-    return bad_request_page(request, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+    return bad_request_page(request, errors_text(form))
 
 
 @lru_cache(maxsize=4096)
@@ -70,8 +75,7 @@ def look_of_query(query: str) -> tuple:
 
 class InvalidLook(Exception):
     def __init__(self, form):
-        self.message = "invalid avatar: " + "; ".join(
-            f"{field}: {' '.join(messages)}" for field, messages in form.errors.items())
+        self.message = "invalid avatar: " + errors_text(form)
         super().__init__(self.message)
 
 
