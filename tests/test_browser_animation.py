@@ -12,7 +12,7 @@ from ml.labels import EMOTIONS
 
 from . import images
 from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    download, playwright_instance, pytestmark, write_y4m)
+    playwright_instance, pytestmark, write_y4m)
 from .test_browser_calibration import LABEL, STATE, open_generate_page
 
 
