@@ -44,6 +44,12 @@ def parse_args(argv=None):
                              "balanced (disgust is 1.5%% of FER2013, happy 25%%)")
     parser.add_argument("--random-erasing", type=float, default=0.0,
                         help="probability of erasing one random rectangle of a training face (0: off)")
+    parser.add_argument("--zoom", type=float, default=0.15,
+                        help="training crops are scaled by up to ±this (the detector frames faces loosely)")
+    parser.add_argument("--teacher-readings", default=None,
+                        help="an ensemble's readings of the training faces (python -m ml.distill) to learn from")
+    parser.add_argument("--distill", type=float, default=0.7,
+                        help="with --teacher-readings: share of each training label taken from the teachers")
     parser.add_argument("--ema-momentum", type=float, default=0.999,
                         help="checkpoints and evaluation use this moving average of the weights (0: off)")
     parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
@@ -92,6 +98,7 @@ def main(argv=None) -> int:
     import keras
 
     from .dataset import DatasetError, file_sha256, load_dataset
+    from .distill import ReadingsError, distilled_labels, faces_fingerprint, load_readings
     from .evaluate import evaluate
     from .export import export
     from .inference import EmotionClassifier
@@ -132,6 +139,17 @@ def main(argv=None) -> int:
     print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
     train_y, val_y = (keras.utils.to_categorical(subset.labels, len(EMOTIONS)) for subset in (train, val))
+    if args.teacher_readings:
+        if not 0.0 <= args.distill <= 1.0:
+            print(f"error: --distill is a share of each label, from 0 to 1 (got {args.distill})", file=sys.stderr)
+            return 2
+        try:
+            readings = load_readings(args.teacher_readings, faces_fingerprint(train.faces, train.labels))
+        except ReadingsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        train_y = distilled_labels(train.labels, readings, args.distill)
+        print(f"labels: {1 - args.distill:.0%} FER2013, {args.distill:.0%} the teachers' reading", flush=True)
     class_weight = balanced_class_weights(train.labels, args.class_balance) if args.class_balance else None
 
     # --- model ---
@@ -141,8 +159,8 @@ def main(argv=None) -> int:
     # Augmentation runs as the first layer of a training wrapper (on the accelerator where there is one);
     # the saved and served model is `model` alone.
     trainer = keras.Sequential([keras.Input(model.input_shape[1:]),
-                                TrainingAugmentation(erasing_probability=args.random_erasing, seed=args.seed,
-                                                     dtype="float32", name="augment"),
+                                TrainingAugmentation(zoom=args.zoom, erasing_probability=args.random_erasing,
+                                                     seed=args.seed, dtype="float32", name="augment"),
                                 model], name="trainer")
     steps_per_epoch = int(np.ceil(len(train_x) / args.batch_size))
     schedule = WarmupCosineDecay(args.learning_rate, warmup_steps=args.warmup_epochs * steps_per_epoch,

@@ -266,3 +266,53 @@ def test_class_balance_weighs_rare_classes_up_and_keeps_the_mean_row_weight_at_o
         assert weights[0] / weights[1] == pytest.approx(4.0 ** power)  # a quarter as frequent
     fully = balanced_class_weights(labels, 1.0)
     assert fully[0] * 10 == pytest.approx(fully[1] * 40) == pytest.approx(fully[3] * 50)  # each class weighs the same
+
+
+def test_distillation_reads_the_training_faces_and_trains_on_the_mixed_labels(trained, tiny_csv, tmp_path, capsys):
+    from ml import distill
+
+    readings_path = tmp_path / "readings.npz"
+    assert distill.main(["--teachers", str(trained / "emotion_cnn.keras"), str(trained / "emotion_cnn.keras"),
+                         "--data", str(tiny_csv), "--out", str(readings_path)]) == 0
+    assert "the ensemble agrees with" in capsys.readouterr().out
+    with np.load(readings_path) as saved:
+        readings = saved["readings"]
+    assert readings.shape == (350, len(EMOTIONS))  # one reading per Training row, none for PublicTest
+    np.testing.assert_allclose(readings.sum(axis=1), 1.0, atol=1e-4)
+
+    output = tmp_path / "student"
+    assert train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "2",
+                       "--batch-size", "32", "--widths", "8,16,16,32,32", "--dense-units", "32",
+                       "--teacher-readings", str(readings_path), "--distill", "0.5"]) == 0
+    assert "labels: 50% FER2013, 50% the teachers' reading" in capsys.readouterr().out
+    card = json.loads((output / "model_card.json").read_text())
+    assert card["training"]["teacher_readings"] == str(readings_path) and card["training"]["distill"] == 0.5
+
+
+def test_teacher_readings_of_other_faces_are_refused(trained, tiny_csv, tmp_path, capsys):
+    from ml import distill
+
+    readings_path = tmp_path / "public.npz"
+    assert distill.main(["--teachers", str(trained / "emotion_cnn.keras"), "--data", str(tiny_csv),
+                         "--usage", "PublicTest", "--out", str(readings_path)]) == 0
+    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
+                       "--teacher-readings", str(readings_path)]) == 2
+    assert "computed on other faces" in capsys.readouterr().err
+    not_readings = tmp_path / "faces.npz"
+    not_readings.write_bytes(b"not a zip file")
+    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
+                       "--teacher-readings", str(not_readings)]) == 2
+    assert "not teacher readings written by `python -m ml.distill`" in capsys.readouterr().err
+    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
+                       "--teacher-readings", str(readings_path), "--distill", "1.5"]) == 2
+    assert "--distill is a share of each label" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "emotion_cnn.keras").exists()
+
+
+def test_distilled_labels_mix_one_hot_and_reading():
+    from ml.distill import distilled_labels
+
+    reading = np.full((2, len(EMOTIONS)), 1 / len(EMOTIONS), np.float32)
+    mixed = distilled_labels(np.array([0, 3]), reading, 0.7)
+    np.testing.assert_allclose(mixed.sum(axis=1), 1.0, rtol=1e-6)
+    assert mixed[0, 0] == pytest.approx(0.3 + 0.7 / len(EMOTIONS)) and mixed[1, 0] == pytest.approx(0.1)
