@@ -1,7 +1,7 @@
 """Distillation: one net learns from an ensemble of our own nets.
 
     python -m ml.distill --teachers A.keras B.keras ... --out teacher_readings.npz [--data PATH] [--usage Training]
-    python -m ml.train --teacher-readings teacher_readings.npz --distill 0.7 ...
+    python -m ml.train --teacher-readings teacher_readings.npz [--distill 0.5] ...
 
 An ensemble of nets reads faces better than any one of them, real photos included, but serving several would
 multiply the cost of every face. So the ensemble reads every training face once (each teacher with the served

@@ -48,7 +48,7 @@ def parse_args(argv=None):
                         help="training crops are scaled by up to ±this (the detector frames faces loosely)")
     parser.add_argument("--teacher-readings", default=None,
                         help="an ensemble's readings of the training faces (python -m ml.distill) to learn from")
-    parser.add_argument("--distill", type=float, default=0.7,
+    parser.add_argument("--distill", type=float, default=0.5,
                         help="with --teacher-readings: share of each training label taken from the teachers")
     parser.add_argument("--ema-momentum", type=float, default=0.999,
                         help="checkpoints and evaluation use this moving average of the weights (0: off)")
@@ -94,6 +94,9 @@ def hardware_description() -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if not 0.0 <= args.distill <= 1.0:
+        print(f"error: --distill is a share of each label, from 0 to 1 (got {args.distill})", file=sys.stderr)
+        return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
@@ -140,9 +143,6 @@ def main(argv=None) -> int:
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
     train_y, val_y = (keras.utils.to_categorical(subset.labels, len(EMOTIONS)) for subset in (train, val))
     if args.teacher_readings:
-        if not 0.0 <= args.distill <= 1.0:
-            print(f"error: --distill is a share of each label, from 0 to 1 (got {args.distill})", file=sys.stderr)
-            return 2
         try:
             readings = load_readings(args.teacher_readings, faces_fingerprint(train.faces, train.labels))
         except ReadingsError as error:
