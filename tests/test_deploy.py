@@ -1,5 +1,6 @@
 """Production settings: `check --deploy` is clean, and debug-off refuses to start without a secret key."""
 import os
+import re
 import subprocess
 import sys
 
@@ -67,3 +68,20 @@ def test_plain_http_production_settings_send_cookies_without_secure():
                                 env=env | PRODUCTION | {"DJANGO_HTTPS": https,
                                                         "DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
         assert result.stdout.strip() == expected, result.stderr
+
+
+def test_nginx_workers_read_the_static_files_as_the_checkout_owner(tmp_path):
+    """Started as root, nginx would run its worker as `nobody`, who cannot read a checkout in a private folder
+    (every static file a 403, seen in a clone under a mktemp directory); as anyone else it is the caller."""
+    import pwd
+    from pathlib import Path
+
+    from emojify_site.management.commands.serve import render_nginx_config
+
+    config = render_nginx_config(prefix=tmp_path, listen="127.0.0.1:8000", upstream="127.0.0.1:8001",
+                                 api_rate=20, api_burst=40)
+    user_lines = [line for line in config.splitlines() if line.startswith("user ")]
+    owner = pwd.getpwuid(Path(settings.BASE_DIR).stat().st_uid).pw_name
+    assert user_lines == ([f"user {owner};"] if os.geteuid() == 0 else [])
+    settings_lines = "\n".join(line for line in config.splitlines() if not line.lstrip().startswith("#"))
+    assert not re.search(r"@[A-Z_]+@", settings_lines), "a placeholder left unfilled"

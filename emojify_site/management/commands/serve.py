@@ -9,6 +9,7 @@ the other is stopped too. `make serve` runs collectstatic and migrate, then this
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -25,8 +26,17 @@ TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx.conf"
 MB = 1024 * 1024
 
 
+def worker_user_directive() -> str:
+    """Started as root, nginx runs its worker as `nobody`, who cannot read the static files of a checkout in a
+    private folder (a home or a mktemp directory): 403 on every one. So as root the worker runs as the
+    checkout's owner. Otherwise the worker is the caller already, and nginx would only warn about the line."""
+    if os.geteuid() != 0:
+        return ""
+    return f"user {pwd.getpwuid(Path(settings.BASE_DIR).stat().st_uid).pw_name};"
+
+
 def render_nginx_config(*, prefix: Path, listen: str, upstream: str, api_rate: int, api_burst: int) -> str:
-    values = {"PREFIX": str(prefix), "LISTEN": listen, "UPSTREAM": upstream, "STATIC_ROOT": str(settings.STATIC_ROOT),
+    values = {"WORKER_USER": worker_user_directive(), "PREFIX": str(prefix), "LISTEN": listen, "UPSTREAM": upstream, "STATIC_ROOT": str(settings.STATIC_ROOT),
               "MAX_BODY": str(settings.MAX_REQUEST_BYTES), "MAX_BODY_MB": str(settings.MAX_IMAGE_BYTES // MB),
               "API_RATE": str(api_rate), "API_BURST": str(api_burst)}
     text = TEMPLATE.read_text()
