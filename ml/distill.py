@@ -60,9 +60,8 @@ def load_readings(path: str | Path, fingerprint: str) -> np.ndarray:
     return readings
 
 
-def distilled_labels(labels: np.ndarray, readings: np.ndarray, share: float) -> np.ndarray:
+def distilled_labels(one_hot: np.ndarray, readings: np.ndarray, share: float) -> np.ndarray:
     """(1 − share)·one-hot + share·reading: each row still sums to 1."""
-    one_hot = np.eye(readings.shape[1], dtype=np.float32)[labels]
     return ((1.0 - share) * one_hot + share * readings).astype(np.float32)
 
 

@@ -148,7 +148,7 @@ def main(argv=None) -> int:
         except ReadingsError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        train_y = distilled_labels(train.labels, readings, args.distill)
+        train_y = distilled_labels(train_y, readings, args.distill)
         print(f"labels: {1 - args.distill:.0%} FER2013, {args.distill:.0%} the teachers' reading", flush=True)
     class_weight = balanced_class_weights(train.labels, args.class_balance) if args.class_balance else None
 

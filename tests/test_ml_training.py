@@ -313,6 +313,6 @@ def test_distilled_labels_mix_one_hot_and_reading():
     from ml.distill import distilled_labels
 
     reading = np.full((2, len(EMOTIONS)), 1 / len(EMOTIONS), np.float32)
-    mixed = distilled_labels(np.array([0, 3]), reading, 0.7)
+    mixed = distilled_labels(np.eye(len(EMOTIONS), dtype=np.float32)[[0, 3]], reading, 0.7)
     np.testing.assert_allclose(mixed.sum(axis=1), 1.0, rtol=1e-6)
     assert mixed[0, 0] == pytest.approx(0.3 + 0.7 / len(EMOTIONS)) and mixed[1, 0] == pytest.approx(0.1)
