@@ -2,6 +2,7 @@
 
     python -m ml.distill --teachers A.keras B.keras ... --out teacher_readings.npz [--data PATH] [--usage Training]
     python -m ml.train --teacher-readings teacher_readings.npz [--distill 0.5] ...
+    python -m ml.train --teachers A.keras B.keras ... [--distill 0.5] [--mixup 0.4] ...
 
 An ensemble of nets reads faces better than any one of them, real photos included, but serving several would
 multiply the cost of every face. So the ensemble reads every training face once (each teacher with the served
@@ -11,6 +12,12 @@ a face is half fear and half surprise, or that a FER2013 label is wrong.
 
 The readings are saved with a fingerprint of the faces and labels they were computed on, so they can be made
 on one machine and trained on another (the CSV may be repacked on the way), and are refused for other rows.
+
+Online, with `--teachers`: the teachers read each training face as augmented, every step, so the student
+learns the teachers' reading of exactly the face it sees, where a reading made once of the clean face
+says nothing of a rotated, erased or mixed-up one ("consistent teaching", Beyer et al., 2022: *Knowledge
+distillation: a good teacher is patient and consistent*). It costs a forward pass of every teacher per
+step: for an accelerator, where it allows mixup too (two faces blended; the teachers read the blend).
 """
 from __future__ import annotations
 
@@ -21,7 +28,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import keras
 import numpy as np
+from keras import layers, ops
+
+from .labels import NUM_CLASSES
 
 
 class ReadingsError(ValueError):
@@ -63,6 +74,86 @@ def load_readings(path: str | Path, fingerprint: str) -> np.ndarray:
 def distilled_labels(one_hot: np.ndarray, readings: np.ndarray, share: float) -> np.ndarray:
     """(1 − share)·one-hot + share·reading: each row still sums to 1."""
     return ((1.0 - share) * one_hot + share * readings).astype(np.float32)
+
+
+@keras.saving.register_keras_serializable(package="emojify")
+class TeacherEnsemble(layers.Layer):
+    """The mean softmax of frozen teacher nets (each in inference mode) over the faces it is given."""
+
+    def __init__(self, teachers, **kwargs):
+        super().__init__(trainable=False, **kwargs)
+        self.paths = [str(teacher) for teacher in teachers]
+        self.teachers = [keras.models.load_model(path, compile=False) for path in self.paths]
+        for teacher in self.teachers:
+            teacher.trainable = False
+
+    def call(self, faces):
+        readings = [teacher(faces, training=False) for teacher in self.teachers]
+        return ops.stop_gradient(ops.mean(ops.stack([ops.cast(r, "float32") for r in readings]), axis=0))
+
+    def get_config(self):
+        return super().get_config() | {"teachers": self.paths}
+
+
+@keras.saving.register_keras_serializable(package="emojify")
+class MixUp(layers.Layer):
+    """Blend each training face and its label with another face of the batch (Zhang et al., 2018): the weight
+    of the first is drawn from Beta(alpha, alpha) and folded above ½, so the face keeps its own label's
+    majority. Identity outside training and for alpha 0."""
+
+    def __init__(self, alpha: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha, self.seed = alpha, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        faces, labels = inputs
+        if not training or self.alpha <= 0:
+            return faces, labels
+        batch = ops.shape(faces)[0]
+        weight = keras.random.beta((batch,), self.alpha, self.alpha, seed=self.seed_generator)
+        weight = ops.maximum(weight, 1.0 - weight)
+        partner = keras.random.shuffle(ops.arange(batch), seed=self.seed_generator)
+        blend = lambda x, w: w * x + (1.0 - w) * ops.take(x, partner, axis=0)
+        return blend(faces, weight[:, None, None, None]), blend(labels, weight[:, None])
+
+    def get_config(self):
+        return super().get_config() | {"alpha": self.alpha, "seed": self.seed}
+
+
+def online_distillation_trainer(student: keras.Model, augmentation: layers.Layer, teachers, *, share: float,
+                                mixup_alpha: float = 0.0, seed: int | None = None) -> keras.Model:
+    """A training wrapper that takes (face, one-hot label) and outputs the student's reading beside its target.
+
+    Target = (1 − share)·label + share·(the teachers' reading of the same augmented, mixed face); the loss
+    (`distillation_loss`) compares the two halves, so the target never leaves the graph. The student alone
+    is what is saved and served.
+    """
+    face, label = keras.Input(student.input_shape[1:], name="face"), keras.Input((NUM_CLASSES,), name="label")
+    faces, labels = MixUp(mixup_alpha, seed=seed, name="mixup")([augmentation(face), label])
+    reading = TeacherEnsemble(teachers, name="teachers")(faces)
+    target = (1.0 - share) * labels + share * reading
+    outputs = ops.concatenate([ops.cast(student(faces), "float32"), target], axis=-1)
+    return keras.Model([face, label], outputs, name="distillation_trainer")
+
+
+def distillation_loss(label_smoothing: float = 0.0):
+    """Cross-entropy of the student's reading (first half of the trainer's output) against its target (second
+    half), the target smoothed as Keras smooths labels."""
+    def loss(_, reading_and_target):
+        reading, target = reading_and_target[:, :NUM_CLASSES], reading_and_target[:, NUM_CLASSES:]
+        target = target * (1.0 - label_smoothing) + label_smoothing / NUM_CLASSES
+        return keras.losses.categorical_crossentropy(target, reading)
+
+    return loss
+
+
+def student_accuracy():
+    """Accuracy of the student's half of the trainer's output against the true labels, named "accuracy"."""
+    def accuracy(labels, reading_and_target):
+        return keras.metrics.categorical_accuracy(labels, reading_and_target[:, :NUM_CLASSES])
+
+    return keras.metrics.MeanMetricWrapper(accuracy, name="accuracy")
 
 
 def main(argv=None) -> int:

@@ -48,8 +48,15 @@ def parse_args(argv=None):
                         help="training crops are scaled by up to ±this (the detector frames faces loosely)")
     parser.add_argument("--teacher-readings", default=None,
                         help="an ensemble's readings of the training faces (python -m ml.distill) to learn from")
+    parser.add_argument("--teachers", nargs="+", default=None,
+                        help="online distillation: these .keras nets read every augmented training face, every "
+                             "step (for an accelerator: a forward pass of each per step)")
     parser.add_argument("--distill", type=float, default=0.5,
-                        help="with --teacher-readings: share of each training label taken from the teachers")
+                        help="with --teacher-readings or --teachers: share of each training label taken from "
+                             "the teachers")
+    parser.add_argument("--mixup", type=float, default=0.0,
+                        help="with --teachers: blend training faces in pairs, weights ~ Beta(this, this) "
+                             "(0: off); the teachers read the blend")
     parser.add_argument("--ema-momentum", type=float, default=0.999,
                         help="checkpoints and evaluation use this moving average of the weights (0: off)")
     parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
@@ -97,11 +104,23 @@ def main(argv=None) -> int:
     if not 0.0 <= args.distill <= 1.0:
         print(f"error: --distill is a share of each label, from 0 to 1 (got {args.distill})", file=sys.stderr)
         return 2
+    if args.teachers and args.teacher_readings:
+        print("error: give --teachers (online) or --teacher-readings (offline), not both", file=sys.stderr)
+        return 2
+    if args.mixup and not args.teachers:
+        print("error: --mixup needs --teachers: only teachers can say what a blend of two faces shows",
+              file=sys.stderr)
+        return 2
+    missing = [teacher for teacher in args.teachers or () if not Path(teacher).is_file()]
+    if missing:
+        print(f"error: no such teacher weights: {', '.join(missing)}", file=sys.stderr)
+        return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     from .dataset import DatasetError, file_sha256, load_dataset
-    from .distill import ReadingsError, distilled_labels, faces_fingerprint, load_readings
+    from .distill import (ReadingsError, distillation_loss, distilled_labels, faces_fingerprint, load_readings,
+                          online_distillation_trainer, student_accuracy)
     from .evaluate import evaluate
     from .export import export
     from .inference import EmotionClassifier
@@ -150,6 +169,9 @@ def main(argv=None) -> int:
             return 2
         train_y = distilled_labels(train_y, readings, args.distill)
         print(f"labels: {1 - args.distill:.0%} FER2013, {args.distill:.0%} the teachers' reading", flush=True)
+    elif args.teachers:
+        print(f"labels: {1 - args.distill:.0%} FER2013, {args.distill:.0%} the reading of {len(args.teachers)} "
+              f"teachers of each augmented face" + (f", mixup {args.mixup}" if args.mixup else ""), flush=True)
     class_weight = balanced_class_weights(train.labels, args.class_balance) if args.class_balance else None
 
     # --- model ---
@@ -158,18 +180,23 @@ def main(argv=None) -> int:
                         weight_decay=args.weight_decay)
     # Augmentation runs as the first layer of a training wrapper (on the accelerator where there is one);
     # the saved and served model is `model` alone.
-    trainer = keras.Sequential([keras.Input(model.input_shape[1:]),
-                                TrainingAugmentation(zoom=args.zoom, erasing_probability=args.random_erasing,
-                                                     seed=args.seed, dtype="float32", name="augment"),
-                                model], name="trainer")
+    augmentation = TrainingAugmentation(zoom=args.zoom, erasing_probability=args.random_erasing, seed=args.seed,
+                                        dtype="float32", name="augment")
+    if args.teachers:  # the teachers' reading is computed in the graph, so the labels go in with the faces
+        trainer = online_distillation_trainer(model, augmentation, args.teachers, share=args.distill,
+                                              mixup_alpha=args.mixup, seed=args.seed)
+        loss, accuracy = distillation_loss(args.label_smoothing), student_accuracy()
+        train_inputs, val_inputs = [train_x, train_y], [val_x, val_y]
+    else:
+        trainer = keras.Sequential([keras.Input(model.input_shape[1:]), augmentation, model], name="trainer")
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
+        accuracy, train_inputs, val_inputs = "accuracy", train_x, val_x
     steps_per_epoch = int(np.ceil(len(train_x) / args.batch_size))
     schedule = WarmupCosineDecay(args.learning_rate, warmup_steps=args.warmup_epochs * steps_per_epoch,
                                  total_steps=args.epochs * steps_per_epoch)
     use_ema = args.ema_momentum > 0
     optimizer = keras.optimizers.Adam(schedule, use_ema=use_ema, ema_momentum=args.ema_momentum)
-    trainer.compile(optimizer=optimizer,
-                    loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
-                    metrics=["accuracy"])
+    trainer.compile(optimizer=optimizer, loss=loss, metrics=[accuracy])
     model.summary(print_fn=lambda line, **_: print(line))
 
     # --- fit: one progress line per epoch; the best PublicTest epoch is what we keep ---
@@ -183,9 +210,9 @@ def main(argv=None) -> int:
                             steps_per_epoch=steps_per_epoch, max_epochs=args.epochs,
                             min_epochs=args.warmup_epochs + 1)
         callbacks.append(budget)
-    history = trainer.fit(train_x, train_y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+    history = trainer.fit(train_inputs, train_y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
                           class_weight=class_weight,
-                          validation_data=(val_x, val_y), validation_batch_size=512, verbose=2,
+                          validation_data=(val_inputs, val_y), validation_batch_size=512, verbose=2,
                           callbacks=callbacks).history
     best_epoch, epochs_run = int(np.argmax(history["val_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
@@ -213,6 +240,7 @@ def main(argv=None) -> int:
         "training": {key: value for key, value in vars(args).items() if key not in ("data", "output_dir")}
                     | {"precision": precision, "backend": keras.backend.backend(),
                        "hardware": hardware_description(), "epochs_run": epochs_run, "best_epoch": best_epoch,
+                       "teachers_sha256": [file_sha256(teacher) for teacher in args.teachers or ()],
                        "fit_seconds": round(fit_seconds, 1),
                        "wall_seconds": round(wall_seconds, 1)},
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},

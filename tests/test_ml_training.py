@@ -316,3 +316,85 @@ def test_distilled_labels_mix_one_hot_and_reading():
     mixed = distilled_labels(np.eye(len(EMOTIONS), dtype=np.float32)[[0, 3]], reading, 0.7)
     np.testing.assert_allclose(mixed.sum(axis=1), 1.0, rtol=1e-6)
     assert mixed[0, 0] == pytest.approx(0.3 + 0.7 / len(EMOTIONS)) and mixed[1, 0] == pytest.approx(0.1)
+
+
+def test_online_distillation_trains_on_the_teachers_reading_of_each_augmented_face(trained, tiny_csv, tmp_path,
+                                                                                   capsys):
+    teacher = trained / "emotion_cnn.keras"
+    output = tmp_path / "student"
+    assert train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "2",
+                       "--batch-size", "32", "--widths", "8,16,16,32,32", "--dense-units", "32",
+                       "--teachers", str(teacher), str(teacher), "--distill", "0.7", "--mixup", "0.4",
+                       "--random-erasing", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "labels: 30% FER2013, 70% the reading of 2 teachers of each augmented face, mixup 0.4" in out
+    card = json.loads((output / "model_card.json").read_text())
+    assert card["training"]["teachers"] == [str(teacher)] * 2 and card["training"]["mixup"] == 0.4
+    from ml.dataset import file_sha256
+    assert card["training"]["teachers_sha256"] == [file_sha256(teacher)] * 2
+    assert len(card["history"]["val_accuracy"]) == 2 and 0 <= card["history"]["val_accuracy"][-1] <= 1
+    # What is saved and served is the student alone: the teachers' weights are not in it.
+    import keras
+    student = keras.models.load_model(output / "emotion_cnn.keras", compile=False)
+    assert [layer.name for layer in student.layers] == card["architecture"]["layers"]
+    assert student.count_params() == card["architecture"]["parameters"]
+
+
+def test_online_target_is_the_label_mixed_with_the_teachers_mean_reading_and_the_loss_compares_it(tmp_path):
+    import keras
+    from ml.distill import distillation_loss, online_distillation_trainer
+    from ml.model import TrainingAugmentation, build_model
+
+    rng = np.random.default_rng(0)
+    faces = rng.random((5, 48, 48, 1)).astype(np.float32)
+    labels = np.eye(len(EMOTIONS), dtype=np.float32)[[0, 1, 2, 3, 6]]
+    teacher_paths, readings = [], []
+    for index in range(2):
+        teacher = build_model(widths=(4, 4, 4, 4, 4), dense_units=8)
+        teacher.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in teacher.get_weights()])
+        teacher_paths.append(tmp_path / f"teacher{index}.keras")
+        teacher.save(teacher_paths[-1])
+        readings.append(teacher.predict(faces, verbose=0))
+    student = build_model(widths=(4, 4, 4, 4, 4), dense_units=8)
+    trainer = online_distillation_trainer(student, TrainingAugmentation(), teacher_paths, share=0.7, mixup_alpha=0.4)
+    output = keras.ops.convert_to_numpy(trainer([faces, labels], training=False))
+    np.testing.assert_allclose(output[:, :7], student.predict(faces, verbose=0), atol=1e-5)
+    target = 0.3 * labels + 0.7 * np.mean(readings, axis=0)
+    np.testing.assert_allclose(output[:, 7:], target, atol=1e-5)
+    assert not np.allclose(readings[0], readings[1])  # two different teachers, so the mean is a real mean
+    assert trainer.trainable_weights and all(  # only the student learns
+        any(w is v for v in student.trainable_weights) for w in trainer.trainable_weights)
+
+    smoothed = target * 0.9 + 0.1 / 7
+    expected = -np.sum(smoothed * np.log(output[:, :7]), axis=1)
+    loss = keras.ops.convert_to_numpy(distillation_loss(0.1)(labels, output))
+    np.testing.assert_allclose(loss, expected, rtol=1e-4)
+
+
+def test_mixup_blends_faces_and_labels_with_one_weight_of_at_least_half():
+    import keras
+    from ml.distill import MixUp
+
+    faces = np.stack([np.full((48, 48, 1), value, np.float32) for value in np.linspace(0, 1, 16)])
+    labels = np.eye(len(EMOTIONS), dtype=np.float32)[np.arange(16) % 7]
+    mixed_faces, mixed_labels = (keras.ops.convert_to_numpy(x) for x in MixUp(0.4, seed=1)([faces, labels],
+                                                                                         training=True))
+    assert not np.allclose(mixed_faces, faces)
+    for face, label, original in zip(mixed_faces, mixed_labels, labels):
+        assert np.ptp(face) < 1e-5  # a blend of two flat faces is flat
+        assert label @ original >= 0.5 - 1e-6  # the face keeps its own label's majority
+        assert label.sum() == pytest.approx(1.0)
+    unchanged = MixUp(0.4)([faces, labels], training=False)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(unchanged[0]), faces)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--mixup", "0.4"], "--mixup needs --teachers"),
+    (["--teachers", "absent.keras"], "no such teacher weights: absent.keras"),
+    (["--teachers", "absent.keras", "--teacher-readings", "readings.npz"], "not both"),
+])
+def test_online_distillation_refuses_what_it_cannot_do_before_loading_data(arguments, message, tmp_path, capsys):
+    assert train.main(["--data", str(tmp_path / "no-such.csv"), "--output-dir", str(tmp_path / "run")]
+                      + arguments) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
