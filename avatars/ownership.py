@@ -4,9 +4,14 @@ another person's id is simply not found (404: it does not reveal that the avatar
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.dispatch import receiver
+from django.utils import timezone
 
 from .models import SavedAvatar
 
@@ -45,3 +50,37 @@ def move_visitor_avatars(sender, request, user, **kwargs):
     if token:
         SavedAvatar.objects.filter(owner=None, visitor=token).update(owner=user, visitor="")
         del request.session[VISITOR_SESSION_KEY]
+
+
+# An avatar saved while the clean-up runs may belong to a session not written yet (the session is saved as
+# the response leaves): avatars touched this recently are never taken for abandoned.
+ABANDONED_GRACE = timedelta(hours=1)
+
+
+class SessionsNotInDatabase(RuntimeError):
+    """The session engine keeps sessions where they cannot be listed (signed cookies, a cache alone)."""
+
+
+def live_visitor_tokens() -> set[str]:
+    """The visitor token of every browser session that has not expired."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, DatabaseSessionStore):
+        raise SessionsNotInDatabase(f"sessions are kept by {settings.SESSION_ENGINE}, not in the database, so "
+                                    "the visitors whose sessions are still live cannot be listed")
+    tokens = set()
+    for session in store.get_model_class().objects.filter(expire_date__gt=timezone.now()).iterator():
+        token = store().decode(session.session_data).get(VISITOR_SESSION_KEY)
+        if token:
+            tokens.add(token)
+    return tokens
+
+
+def abandoned_visitor_avatars(batch: int = 500):
+    """Avatars saved by visitors whose browser session has ended without signing in: no one can reach them
+    any more (not even the visitor: the token lived only in that session), so they are kept for no one.
+    Yielded as querysets of at most `batch` visitors each (SQLite caps the values one query may carry)."""
+    cutoff = timezone.now() - ABANDONED_GRACE
+    old = SavedAvatar.objects.filter(owner=None, updated__lt=cutoff).exclude(visitor="")
+    ended = sorted(set(old.values_list("visitor", flat=True).distinct()) - live_visitor_tokens())
+    for start in range(0, len(ended), batch):
+        yield old.filter(visitor__in=ended[start:start + batch])

@@ -249,3 +249,45 @@ def test_old_log_in_failures_are_forgotten(db):
     assert Client().post(reverse("login"), {"username": "ana", "password": "guess"}).status_code == 200
     assert LoginFailure.objects.count() == 1  # the old ones pruned, the new one kept
     assert Client().post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code == 302
+
+
+def test_avatars_of_visitors_whose_session_ended_are_cleared_and_no_one_elses(db):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    staying, leaving, user = Client(), Client(), signed_in("carol")
+    kept = [new_avatar(staying, "Stays 1"), new_avatar(staying, "Stays 2"), new_avatar(user, "Carol's")]
+    gone = [new_avatar(leaving, "Left 1"), new_avatar(leaving, "Left 2")]
+    ownerless = SavedAvatar.objects.create(name="From before accounts", gender="female", **preset("female"))
+    SavedAvatar.objects.update(updated=timezone.now() - timedelta(days=3))  # update() skips auto_now
+    Session.objects.filter(session_key=leaving.session.session_key).update(
+        expire_date=timezone.now() - timedelta(minutes=1))
+    # Saved moments ago under a session that has just ended: within the grace period, so kept.
+    fresh = new_avatar(leaving, "Saved just now")
+    Session.objects.filter(session_key=leaving.session.session_key).update(
+        expire_date=timezone.now() - timedelta(minutes=1))
+
+    def run(*arguments):
+        out = io.StringIO()
+        call_command("clear_visitor_avatars", *arguments, stdout=out)
+        return out.getvalue().strip().splitlines()[-1]
+
+    assert run("--dry-run") == "would delete 2 avatars of 1 visitor"
+    assert SavedAvatar.objects.count() == 7
+    assert run() == "deleted 2 avatars of 1 visitor"
+    remaining = set(SavedAvatar.objects.values_list("pk", flat=True))
+    assert remaining == {avatar.pk for avatar in kept + [ownerless, fresh]}
+    page = staying.get(reverse("avatars:list")).content.decode()
+    assert "Stays 1" in page and "Stays 2" in page  # a live visitor still has theirs
+    assert run() == "deleted 0 avatars of 0 visitors"
+
+
+def test_clearing_visitor_avatars_refuses_sessions_it_cannot_list(db, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    with pytest.raises(CommandError, match="not in the database"):
+        call_command("clear_visitor_avatars")
