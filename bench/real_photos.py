@@ -9,7 +9,7 @@ JPEG-encoded as the generate page sends its frames, and read through the served 
 Haar detection → FER framing → the shipped model with mirror TTA (recognition.faces.read_faces). The `fer`
 package reads the same frames in the same run.
 
-Printed: faces found, accuracy (a photo whose face was not found counts as wrong), macro recall (the mean of
+Printed: faces found (overall and per class), accuracy (a photo whose face was not found counts as wrong), macro recall (the mean of
 the 7 per-class recalls, so the rare classes weigh as much as neutral) and per-class recall.
 
 Calibrated: every photo is read again against its person's resting face (ml.calibration), the baseline being
@@ -112,17 +112,24 @@ def scores(labels, readings) -> dict:
 
     labels = np.asarray(labels)
     predicted = np.array([-1 if reading is None else int(np.argmax(reading)) for reading in readings])
-    recall = {emotion: float(np.mean(predicted[labels == index] == index))
-              for index, emotion in enumerate(EMOTIONS) if np.any(labels == index)}
+    present = [(index, emotion) for index, emotion in enumerate(EMOTIONS) if np.any(labels == index)]
+    recall = {emotion: float(np.mean(predicted[labels == index] == index)) for index, emotion in present}
     return {"count": len(labels), "found": float(np.mean(predicted >= 0)),
             "accuracy": float(np.mean(predicted == labels)), "macro_recall": float(np.mean(list(recall.values()))),
-            "recall": recall}
+            "recall": recall,
+            # A class whose faces the detector misses cannot be read right, whatever the model does.
+            "found_by_class": {emotion: float(np.mean(predicted[labels == index] >= 0)) for index, emotion in present}}
 
 
 def format_scores(name: str, result: dict) -> str:
     per_class = " ".join(f"{emotion} {value:.0%}" for emotion, value in result["recall"].items())
     return (f"{name:<34} n={result['count']:<5} found {result['found']:6.1%}  accuracy {result['accuracy']:6.1%}"
             f"  macro recall {result['macro_recall']:6.1%}  | {per_class}")
+
+
+def format_found(name: str, result: dict) -> str:
+    return f"{name:<34} faces found per class: " + " ".join(
+        f"{emotion} {value:.0%}" for emotion, value in result["found_by_class"].items())
 
 
 def leave_one_out_baselines(photos, readings) -> list[np.ndarray | None]:
@@ -188,10 +195,12 @@ def main():
           f"({args.photo_side} px high), served pipeline")
     figures = {"photos": len(photos), "photo_side": args.photo_side, "ours": scores(labels, ours)}
     print(format_scores("ours", figures["ours"]))
+    print(format_found("", figures["ours"]))
     peer = None if args.no_fer else read_fer(frames)
     if peer is not None:
         figures["fer"] = scores(labels, peer)
         print(format_scores("fer package", figures["fer"]))
+        print(format_found("", figures["fer"]))
 
     baselines = leave_one_out_baselines(photos, ours)
     with_baseline = [index for index, baseline in enumerate(baselines) if baseline is not None]
