@@ -70,14 +70,14 @@ def fer_detector():
 @contextlib.contextmanager
 def running_site(port: int = 8799, workers: int = 0):
     """The site on a throwaway SQLite database, for browser measurements: served by Django's own server, or
-    with `workers` by gunicorn as `make serve` runs it (threads 4); yields its base URL and stops it after."""
+    with `workers` by gunicorn as `make serve` runs it (threads 4, the site preloaded); yields its base URL and stops it after."""
     with tempfile.TemporaryDirectory() as directory:
         environment = os.environ | {"DATABASE_URL": f"sqlite:///{directory}/site.sqlite3", "DJANGO_DEBUG": "1"}
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=environment, check=True)
         command = manage + ["runserver", f"127.0.0.1:{port}", "--noreload"] if not workers else [
             str(Path(sys.executable).with_name("gunicorn")), "emojify_site.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--threads", "4"]
+            "--workers", str(workers), "--threads", "4", "--preload"]
         server = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
