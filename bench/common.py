@@ -70,7 +70,8 @@ def fer_detector():
 @contextlib.contextmanager
 def running_site(port: int = 8799, workers: int = 0):
     """The site on a throwaway SQLite database, for browser measurements: served by Django's own server, or
-    with `workers` by gunicorn as `make serve` runs it (threads 4, the site preloaded); yields its base URL and stops it after."""
+    with `workers` by gunicorn as `make serve` runs it (threads 4, the site preloaded); yields its base URL
+    and stops it after."""
     with tempfile.TemporaryDirectory() as directory:
         environment = os.environ | {"DATABASE_URL": f"sqlite:///{directory}/site.sqlite3", "DJANGO_DEBUG": "1"}
         manage = [sys.executable, str(ROOT / "manage.py")]

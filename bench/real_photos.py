@@ -9,8 +9,9 @@ JPEG-encoded as the generate page sends its frames, and read through the served 
 Haar detection → FER framing → the shipped model with mirror TTA (recognition.faces.read_faces). The `fer`
 package reads the same frames in the same run.
 
-Printed: faces found (overall and per class), accuracy (a photo whose face was not found counts as wrong), macro recall (the mean of
-the 7 per-class recalls, so the rare classes weigh as much as neutral) and per-class recall.
+Printed: faces found (overall and per class), accuracy (a photo whose face was not found counts as wrong),
+macro recall (the mean of the 7 per-class recalls, so the rare classes weigh as much as neutral) and
+per-class recall.
 
 Calibrated: every photo is read again against its person's resting face (ml.calibration), the baseline being
 the mean reading of that person's *other* neutral photos (leave-one-out), as the generate page builds it from
