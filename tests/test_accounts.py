@@ -280,6 +280,7 @@ def test_avatars_of_visitors_whose_session_ended_are_cleared_and_no_one_elses(db
     assert run() == "deleted 2 avatars of 1 visitor"
     remaining = set(SavedAvatar.objects.values_list("pk", flat=True))
     assert remaining == {avatar.pk for avatar in kept + [ownerless, fresh]}
+    assert not remaining & {avatar.pk for avatar in gone}
     page = staying.get(reverse("avatars:list")).content.decode()
     assert "Stays 1" in page and "Stays 2" in page  # a live visitor still has theirs
     assert run() == "deleted 0 avatars of 0 visitors"
