@@ -36,7 +36,8 @@ def worker_user_directive() -> str:
 
 
 def render_nginx_config(*, prefix: Path, listen: str, upstream: str, api_rate: int, api_burst: int) -> str:
-    values = {"WORKER_USER": worker_user_directive(), "PREFIX": str(prefix), "LISTEN": listen, "UPSTREAM": upstream, "STATIC_ROOT": str(settings.STATIC_ROOT),
+    values = {"WORKER_USER": worker_user_directive(),
+              "PREFIX": str(prefix), "LISTEN": listen, "UPSTREAM": upstream, "STATIC_ROOT": str(settings.STATIC_ROOT),
               "MAX_BODY": str(settings.MAX_REQUEST_BYTES), "MAX_BODY_MB": str(settings.MAX_IMAGE_BYTES // MB),
               "API_RATE": str(api_rate), "API_BURST": str(api_burst)}
     text = TEMPLATE.read_text()
