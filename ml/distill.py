@@ -28,6 +28,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+# Before Keras loads TensorFlow, whose C++ log would otherwise greet `python -m ml.distill` (train.py does the same).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 from keras import layers, ops
@@ -165,7 +167,6 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="FER2013 CSV (.csv/.csv.gz) or image folders")
     parser.add_argument("--usage", default="Training", help="rows to read (the ones ml.train trains on)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .dataset import DatasetError, load_dataset
     from .preprocess import preprocess_faces
 
