@@ -57,6 +57,8 @@ def parse_args(argv=None):
     parser.add_argument("--mixup", type=float, default=0.0,
                         help="with --teachers: blend training faces in pairs, weights ~ Beta(this, this) "
                              "(0: off); the teachers read the blend")
+    parser.add_argument("--init-weights", default=None,
+                        help="fine-tune: start from this .keras net (same --widths and --dense-units), not at random")
     parser.add_argument("--ema-momentum", type=float, default=0.999,
                         help="checkpoints and evaluation use this moving average of the weights (0: off)")
     parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
@@ -114,6 +116,9 @@ def main(argv=None) -> int:
     missing = [teacher for teacher in args.teachers or () if not Path(teacher).is_file()]
     if missing:
         print(f"error: no such teacher weights: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if args.init_weights and not Path(args.init_weights).is_file():
+        print(f"error: no such weights to start from: {args.init_weights}", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -178,6 +183,14 @@ def main(argv=None) -> int:
     widths = tuple(int(width) for width in args.widths.split(","))
     model = build_model(widths=widths, dense_units=args.dense_units, dropout=args.dropout,
                         weight_decay=args.weight_decay)
+    if args.init_weights:
+        try:
+            model.load_weights(args.init_weights)
+        except ValueError as error:  # Keras names the first layer whose shape differs
+            print(f"error: {args.init_weights} is not a net of --widths {args.widths} and --dense-units "
+                  f"{args.dense_units}: {error}", file=sys.stderr)
+            return 2
+        print(f"starting from {args.init_weights}", flush=True)
     # Augmentation runs as the first layer of a training wrapper (on the accelerator where there is one);
     # the saved and served model is `model` alone.
     augmentation = TrainingAugmentation(zoom=args.zoom, erasing_probability=args.random_erasing, seed=args.seed,
@@ -241,6 +254,7 @@ def main(argv=None) -> int:
                     | {"precision": precision, "backend": keras.backend.backend(),
                        "hardware": hardware_description(), "epochs_run": epochs_run, "best_epoch": best_epoch,
                        "teachers_sha256": [file_sha256(teacher) for teacher in args.teachers or ()],
+                       "init_weights_sha256": file_sha256(args.init_weights) if args.init_weights else None,
                        "fit_seconds": round(fit_seconds, 1),
                        "wall_seconds": round(wall_seconds, 1)},
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},

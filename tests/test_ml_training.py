@@ -392,9 +392,44 @@ def test_mixup_blends_faces_and_labels_with_one_weight_of_at_least_half():
     (["--mixup", "0.4"], "--mixup needs --teachers"),
     (["--teachers", "absent.keras"], "no such teacher weights: absent.keras"),
     (["--teachers", "absent.keras", "--teacher-readings", "readings.npz"], "not both"),
+    (["--init-weights", "absent.keras"], "no such weights to start from: absent.keras"),
 ])
-def test_online_distillation_refuses_what_it_cannot_do_before_loading_data(arguments, message, tmp_path, capsys):
+def test_training_refuses_what_it_cannot_do_before_loading_data(arguments, message, tmp_path, capsys):
     assert train.main(["--data", str(tmp_path / "no-such.csv"), "--output-dir", str(tmp_path / "run")]
                       + arguments) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def conv_kernels(model) -> list[np.ndarray]:
+    import keras
+    return [keras.ops.convert_to_numpy(layer.kernel) for layer in model.layers if layer.name.endswith("_conv")]
+
+
+def test_fine_tuning_starts_from_the_given_weights(trained, tiny_csv, tmp_path):
+    import keras
+    from ml.dataset import file_sha256
+    start = trained / "emotion_cnn.keras"
+    tiny_net = ["--data", str(tiny_csv), "--epochs", "1", "--batch-size", "32", "--widths", "8,16,16,32,32",
+                "--dense-units", "32", "--ema-momentum", "0"]
+    # At a learning rate of zero no step moves a kernel, so the kernels kept are the ones the run began with.
+    assert train.main(tiny_net + ["--output-dir", str(tmp_path / "tuned"), "--learning-rate", "0",
+                                  "--init-weights", str(start)]) == 0
+    assert train.main(tiny_net + ["--output-dir", str(tmp_path / "fresh"), "--learning-rate", "0"]) == 0
+    started = conv_kernels(keras.models.load_model(start, compile=False))
+    tuned = conv_kernels(keras.models.load_model(tmp_path / "tuned" / "emotion_cnn.keras", compile=False))
+    fresh = conv_kernels(keras.models.load_model(tmp_path / "fresh" / "emotion_cnn.keras", compile=False))
+    for kernel_started, kernel_tuned, kernel_fresh in zip(started, tuned, fresh, strict=True):
+        np.testing.assert_array_equal(kernel_tuned, kernel_started)
+        assert not np.allclose(kernel_fresh, kernel_started)  # without --init-weights: a random start
+    card = json.loads((tmp_path / "tuned" / "model_card.json").read_text())
+    assert card["training"]["init_weights"] == str(start)
+    assert card["training"]["init_weights_sha256"] == file_sha256(start)
+
+
+def test_fine_tuning_refuses_a_net_of_other_widths(trained, tiny_csv, tmp_path, capsys):
+    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
+                       "--widths", "8,16,16,32,64", "--dense-units", "32",
+                       "--init-weights", str(trained / "emotion_cnn.keras")]) == 2
+    assert "is not a net of --widths 8,16,16,32,64 and --dense-units 32" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "emotion_cnn.keras").exists()
