@@ -1,4 +1,5 @@
-"""Production settings: `check --deploy` is clean, and debug-off refuses to start without a secret key."""
+"""Production settings: `check --deploy` is clean, debug-off refuses to start without a secret key, and a database
+never migrated gets a clear message."""
 import os
 import re
 import subprocess
@@ -85,3 +86,10 @@ def test_nginx_workers_read_the_static_files_as_the_checkout_owner(tmp_path):
     assert user_lines == ([f"user {owner};"] if os.geteuid() == 0 else [])
     settings_lines = "\n".join(line for line in config.splitlines() if not line.lstrip().startswith("#"))
     assert not re.search(r"@[A-Z_]+@", settings_lines), "a placeholder left unfilled"
+
+
+def test_clearing_visitor_avatars_on_a_database_never_migrated_says_what_to_do(tmp_path):
+    result = manage("clear_visitor_avatars", DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert result.returncode == 1
+    assert "run `python manage.py migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -6,8 +6,9 @@ accounts, and those from before accounts existed (the admin's), are never touche
 cron beside Django's `clearsessions`. The last line is `deleted N avatars of M visitors` (or `would delete`).
 """
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
+from avatars.models import SavedAvatar
 from avatars.ownership import SessionsNotInDatabase, abandoned_visitor_avatars
 
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="count them, delete nothing")
 
     def handle(self, *args, dry_run=False, **options):
+        if SavedAvatar._meta.db_table not in connection.introspection.table_names():
+            # Otherwise the first query fails with the database's own "no such table" and a traceback.
+            raise CommandError("the database has no avatars yet: run `python manage.py migrate` first")
         avatars = visitors = 0
         try:
             with transaction.atomic():
