@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from .labels import NUM_CLASSES
@@ -254,6 +255,11 @@ class KerasMirrorClassifier:
         self.model = keras.models.load_model(self.weights, compile=False)
 
     def predict(self, faces):
-        both = ops.concatenate([faces, ops.flip(faces, axis=2)], axis=0)
-        probabilities = ops.convert_to_numpy(self.model.predict(both, batch_size=1024, verbose=0))
-        return (probabilities[:len(faces)] + probabilities[len(faces):]) / 2.0
+        return mirror_readings(self.model, faces)
+
+
+def mirror_readings(model: keras.Model, faces) -> np.ndarray:
+    """The served test-time augmentation on any backend, eagerly: the mean softmax of each face and its mirror."""
+    both = ops.concatenate([faces, ops.flip(faces, axis=2)], axis=0)
+    probabilities = ops.convert_to_numpy(model.predict(both, batch_size=1024, verbose=0))
+    return (probabilities[:len(faces)] + probabilities[len(faces):]) / 2.0

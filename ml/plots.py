@@ -19,6 +19,8 @@ def plot_training_curves(history: dict, path: Path, validation_label: str = "Pub
         axis.plot(epochs, history[metric], label="training (augmented)")
         if f"val_{metric}" in history:
             axis.plot(epochs, history[f"val_{metric}"], label=validation_label)
+        if f"val_mirror_{metric}" in history:  # what picks the kept epoch: the served mirror TTA
+            axis.plot(epochs, history[f"val_mirror_{metric}"], label=f"{validation_label}, mirror TTA")
         axis.set_xlabel("epoch")
         axis.set_title(metric)
         axis.grid(alpha=0.3)

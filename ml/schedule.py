@@ -8,6 +8,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from .model import mirror_readings
+
 
 @keras.saving.register_keras_serializable(package="emojify")
 class WarmupCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -88,3 +90,18 @@ class KeepBest(keras.callbacks.Callback):
         if value > self.best:
             self.best = value
             self.served_model.save(self.path)
+
+
+class MirrorValidation(keras.callbacks.Callback):
+    """Adds `val_mirror_accuracy` to each epoch's logs: the served net's accuracy on the validation faces with
+    the served test-time augmentation (mean of face and mirror), so the checkpoint kept is the best by the
+    figure the site serves, not by a single view that can rank two epochs the other way round. Place it after
+    `SwapEMAWeights`, which puts the averaged weights in at the epoch's end."""
+
+    def __init__(self, model: keras.Model, faces: np.ndarray, labels: np.ndarray):
+        super().__init__()
+        self.served_model, self.faces, self.labels = model, faces, np.asarray(labels)
+
+    def on_epoch_end(self, epoch, logs=None):
+        readings = mirror_readings(self.served_model, self.faces)
+        logs["val_mirror_accuracy"] = float(np.mean(readings.argmax(axis=1) == self.labels))

@@ -2,9 +2,9 @@
 
     python -m ml.train [--data PATH] [--epochs 80] [--time-budget-minutes 70] [--seed 0] [--output-dir ml/weights]
 
-Reads top to bottom: data → model → fit (best PublicTest checkpoint kept) → evaluate with the served
-test-time augmentation → weights, the served .tflite (ml.export), model card JSON and plots in the output
-directory.
+Reads top to bottom: data → model → fit (the best PublicTest checkpoint kept, read with the served mirror
+test-time augmentation) → evaluate as served → weights, the served .tflite (ml.export), model card JSON and
+plots in the output directory.
 
 The run fits its time budget on whatever machine it runs on: after every epoch it plans as many epochs as
 fit (at most --epochs) and stretches or shortens the cosine learning-rate decay to end on the last one.
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
     from .model import KerasMirrorClassifier, TrainingAugmentation, build_model, fastest_compute_policy
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
-    from .schedule import KeepBest, TimeBudget, WarmupCosineDecay
+    from .schedule import KeepBest, MirrorValidation, TimeBudget, WarmupCosineDecay
 
     if args.time_budget_minutes > 0 and keras.backend.backend() != "tensorflow":
         # Other backends compile the learning-rate schedule once, so a budget could not reshape it mid-run.
@@ -212,12 +212,13 @@ def main(argv=None) -> int:
     trainer.compile(optimizer=optimizer, loss=loss, metrics=[accuracy])
     model.summary(print_fn=lambda line, **_: print(line))
 
-    # --- fit: one progress line per epoch; the best PublicTest epoch is what we keep ---
+    # --- fit: one progress line per epoch; the best PublicTest epoch, read with the mirror TTA, is what we keep ---
     weights_path = output_dir / "emotion_cnn.keras"
     # With EMA on, validation and the checkpoint see the averaged weights (Polyak averaging: steadier and
     # usually better than the last step's weights).
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if use_ema else []
-    callbacks.append(KeepBest(model, weights_path, monitor="val_accuracy"))
+    callbacks.append(MirrorValidation(model, val_x, val.labels))
+    callbacks.append(KeepBest(model, weights_path, monitor="val_mirror_accuracy"))
     if args.time_budget_minutes > 0:
         budget = TimeBudget(schedule, deadline=started + 60 * args.time_budget_minutes,
                             steps_per_epoch=steps_per_epoch, max_epochs=args.epochs,
@@ -227,7 +228,7 @@ def main(argv=None) -> int:
                           class_weight=class_weight,
                           validation_data=(val_inputs, val_y), validation_batch_size=512, verbose=2,
                           callbacks=callbacks).history
-    best_epoch, epochs_run = int(np.argmax(history["val_accuracy"])) + 1, len(history["val_accuracy"])
+    best_epoch, epochs_run = int(np.argmax(history["val_mirror_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
 
     # --- the served .tflite, and the kept checkpoint evaluated exactly as the website serves it ---

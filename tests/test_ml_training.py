@@ -64,6 +64,20 @@ def test_training_loss_goes_down(trained):
     assert max(history["val_accuracy"]) > 1 / len(EMOTIONS)  # better than chance on held-out rows
 
 
+def test_the_kept_epoch_is_the_best_one_read_with_the_served_mirror_tta(trained, tiny_csv):
+    from ml.dataset import load_dataset
+    from ml.model import KerasMirrorClassifier
+    from ml.preprocess import preprocess_faces
+
+    card = json.loads((trained / "model_card.json").read_text())
+    mirror = card["history"]["val_mirror_accuracy"]
+    assert len(mirror) == len(card["history"]["val_accuracy"]) == 6
+    assert card["training"]["best_epoch"] == int(np.argmax(mirror)) + 1
+    held_out = load_dataset(tiny_csv).subset("PublicTest")
+    readings = KerasMirrorClassifier(trained / "emotion_cnn.keras").predict(preprocess_faces(held_out.faces))
+    assert np.mean(readings.argmax(axis=1) == held_out.labels) == pytest.approx(max(mirror), abs=1e-4)
+
+
 def test_model_has_exactly_five_convolutions(trained):
     import keras
 
