@@ -255,11 +255,12 @@ class KerasMirrorClassifier:
         self.model = keras.models.load_model(self.weights, compile=False)
 
     def predict(self, faces):
-        return mirror_readings(self.model, faces)
+        return np.mean(face_and_mirror_readings(self.model, faces), axis=0)
 
 
-def mirror_readings(model: keras.Model, faces) -> np.ndarray:
-    """The served test-time augmentation on any backend, eagerly: the mean softmax of each face and its mirror."""
+def face_and_mirror_readings(model: keras.Model, faces) -> tuple[np.ndarray, np.ndarray]:
+    """The softmax of each face as it is and of its mirror image, eagerly on any backend (float32). Their mean is
+    the served test-time augmentation."""
     both = ops.concatenate([faces, ops.flip(faces, axis=2)], axis=0)
-    probabilities = ops.convert_to_numpy(model.predict(both, batch_size=1024, verbose=0))
-    return (probabilities[:len(faces)] + probabilities[len(faces):]) / 2.0
+    probabilities = ops.convert_to_numpy(model.predict(both, batch_size=1024, verbose=0)).astype(np.float32)
+    return probabilities[:len(faces)], probabilities[len(faces):]

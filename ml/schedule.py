@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .model import mirror_readings
+from .model import face_and_mirror_readings
 
 
 @keras.saving.register_keras_serializable(package="emojify")
@@ -92,16 +92,21 @@ class KeepBest(keras.callbacks.Callback):
             self.served_model.save(self.path)
 
 
-class MirrorValidation(keras.callbacks.Callback):
-    """Adds `val_mirror_accuracy` to each epoch's logs: the served net's accuracy on the validation faces with
-    the served test-time augmentation (mean of face and mirror), so the checkpoint kept is the best by the
-    figure the site serves, not by a single view that can rank two epochs the other way round. Place it after
+class Validation(keras.callbacks.Callback):
+    """After each epoch, the served net alone reads the validation faces: not the training wrapper, whose
+    teachers would read them too. Logs `val_loss` and `val_accuracy` on each face as it is, against its label,
+    and `val_mirror_accuracy` with the served test-time augmentation (mean of face and mirror), which is what
+    picks the checkpoint: the single view can rank two epochs the other way round. Place it after
     `SwapEMAWeights`, which puts the averaged weights in at the epoch's end."""
 
-    def __init__(self, model: keras.Model, faces: np.ndarray, labels: np.ndarray):
+    def __init__(self, model: keras.Model, faces: np.ndarray, labels: np.ndarray, *, label_smoothing: float):
         super().__init__()
         self.served_model, self.faces, self.labels = model, faces, np.asarray(labels)
+        self.one_hot = keras.utils.to_categorical(self.labels, model.output_shape[-1])
+        self.loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
 
     def on_epoch_end(self, epoch, logs=None):
-        readings = mirror_readings(self.served_model, self.faces)
-        logs["val_mirror_accuracy"] = float(np.mean(readings.argmax(axis=1) == self.labels))
+        as_is, mirrored = face_and_mirror_readings(self.served_model, self.faces)
+        logs["val_loss"] = float(ops.convert_to_numpy(self.loss(self.one_hot, as_is)))
+        logs["val_accuracy"] = float(np.mean(as_is.argmax(axis=1) == self.labels))
+        logs["val_mirror_accuracy"] = float(np.mean((as_is + mirrored).argmax(axis=1) == self.labels))

@@ -134,7 +134,7 @@ def main(argv=None) -> int:
     from .model import KerasMirrorClassifier, TrainingAugmentation, build_model, fastest_compute_policy
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
-    from .schedule import KeepBest, MirrorValidation, TimeBudget, WarmupCosineDecay
+    from .schedule import KeepBest, TimeBudget, Validation, WarmupCosineDecay
 
     if args.time_budget_minutes > 0 and keras.backend.backend() != "tensorflow":
         # Other backends compile the learning-rate schedule once, so a budget could not reshape it mid-run.
@@ -165,7 +165,7 @@ def main(argv=None) -> int:
         return 2
     print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
-    train_y, val_y = (keras.utils.to_categorical(subset.labels, len(EMOTIONS)) for subset in (train, val))
+    train_y = keras.utils.to_categorical(train.labels, len(EMOTIONS))
     if args.teacher_readings:
         try:
             readings = load_readings(args.teacher_readings, faces_fingerprint(train.faces, train.labels))
@@ -199,11 +199,11 @@ def main(argv=None) -> int:
         trainer = online_distillation_trainer(model, augmentation, args.teachers, share=args.distill,
                                               mixup_alpha=args.mixup, seed=args.seed)
         loss, accuracy = distillation_loss(args.label_smoothing), student_accuracy()
-        train_inputs, val_inputs = [train_x, train_y], [val_x, val_y]
+        train_inputs = [train_x, train_y]
     else:
         trainer = keras.Sequential([keras.Input(model.input_shape[1:]), augmentation, model], name="trainer")
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
-        accuracy, train_inputs, val_inputs = "accuracy", train_x, val_x
+        accuracy, train_inputs = "accuracy", train_x
     steps_per_epoch = int(np.ceil(len(train_x) / args.batch_size))
     schedule = WarmupCosineDecay(args.learning_rate, warmup_steps=args.warmup_epochs * steps_per_epoch,
                                  total_steps=args.epochs * steps_per_epoch)
@@ -217,7 +217,7 @@ def main(argv=None) -> int:
     # With EMA on, validation and the checkpoint see the averaged weights (Polyak averaging: steadier and
     # usually better than the last step's weights).
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if use_ema else []
-    callbacks.append(MirrorValidation(model, val_x, val.labels))
+    callbacks.append(Validation(model, val_x, val.labels, label_smoothing=args.label_smoothing))
     callbacks.append(KeepBest(model, weights_path, monitor="val_mirror_accuracy"))
     if args.time_budget_minutes > 0:
         budget = TimeBudget(schedule, deadline=started + 60 * args.time_budget_minutes,
@@ -225,9 +225,7 @@ def main(argv=None) -> int:
                             min_epochs=args.warmup_epochs + 1)
         callbacks.append(budget)
     history = trainer.fit(train_inputs, train_y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-                          class_weight=class_weight,
-                          validation_data=(val_inputs, val_y), validation_batch_size=512, verbose=2,
-                          callbacks=callbacks).history
+                          class_weight=class_weight, verbose=2, callbacks=callbacks).history
     best_epoch, epochs_run = int(np.argmax(history["val_mirror_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
 
