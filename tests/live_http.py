@@ -1,12 +1,14 @@
 """The production stack on loopback and a small HTTP client for it (the serving-stack test and
 bench/http_load.py): `manage.py serve` started with production settings over plain HTTP and a throw-away
 database; the CSRF handshake an API client does (GET /api/csrf, then cookie + X-CSRFToken), multipart
-uploads, and a chosen loopback source address, so that several clients on one machine count as several
-addresses for nginx's per-address rate limit."""
+uploads, and a loopback source address of the client's own (all of 127.0.0.0/8 is this machine), so that
+several clients on one machine count as several addresses for nginx's per-address rate limits: a test that is
+not about those limits never spends another's budget, however fast the host runs it."""
 from __future__ import annotations
 
 import contextlib
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -112,14 +114,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# Addresses handed out by Stack.address(): 127.1.0.0/16, clear of the fixed ones tests and benchmarks name
+# (127.0.0.x) and of one another.
+FRESH_ADDRESSES = (f"127.1.{n // 250}.{n % 250 + 1}" for n in itertools.count())
+
+
 @dataclass
 class Stack:
     port: int
     master_pid: int  # gunicorn's
     started_seconds: float  # from launching `manage.py serve` to the site answering through nginx
 
-    def client(self, source: str = "127.0.0.1", timeout: float = 10) -> ApiClient:
-        return ApiClient("127.0.0.1", self.port, source=source, timeout=timeout)
+    @staticmethod
+    def address() -> str:
+        """A loopback address no other client has used: its own budget under nginx's per-address limits."""
+        return next(FRESH_ADDRESSES)
+
+    def client(self, source: str | None = None, timeout: float = 60) -> ApiClient:
+        """A client from `source`, by default from an address of its own (Stack.address); `timeout` (seconds
+        a read may wait) bounds a hang, not the host's speed."""
+        return ApiClient("127.0.0.1", self.port, source=source or self.address(), timeout=timeout)
 
     def workers(self) -> set[int]:
         children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text().split()
@@ -127,9 +141,10 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(*, workers: int, threads: int, timeout: float = 90, https: bool = False):
+def running_stack(*, workers: int, threads: int, timeout: float = 600, https: bool = False):
     """`manage.py serve` on free loopback ports with a fresh SQLite database; stopped on exit. With `https`,
-    production's HTTPS settings, as behind a TLS terminator that sends X-Forwarded-Proto: https."""
+    production's HTTPS settings, as behind a TLS terminator that sends X-Forwarded-Proto: https. It waits for
+    the stack to say it serves, however long a busy host takes; `timeout` only stops a stack that hangs."""
     with tempfile.TemporaryDirectory(prefix="emojify-stack-") as folder:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
         env |= PRODUCTION_OVER_PLAIN_HTTP | {"DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"}

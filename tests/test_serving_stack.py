@@ -1,12 +1,15 @@
 """The production pair for real: `manage.py serve` (nginx in front of gunicorn) on loopback, production
 settings over plain HTTP. Slow uploads do not starve the workers, a killed worker loses no later request, and
-every hostile input gets its 4xx JSON, nginx's own refusals included. Bounded: the stack starts within 90 s
-and every request has a 10 s timeout."""
+every hostile input gets its 4xx JSON, nginx's own refusals included. However fast or busy the host: every
+client talks from a loopback address of its own (tests/live_http.py), so only the rate-limit test meets nginx's
+per-address limit, and nothing waits on a clock but a bound on a hang (a read times out after 60 s)."""
 import io
 import os
+import select
 import shutil
 import signal
 import socket
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -54,24 +57,59 @@ def test_a_face_is_read_through_nginx_and_static_files_are_served(stack):
     assert static.status == 200 and static.content_type == "image/svg+xml"
 
 
+def unread_bytes(connection: socket.socket, server_port: int) -> int | None:
+    """What the server has not yet read of what `connection` sent (its socket's receive queue in /proc/net/tcp);
+    None while the server's end is not listed."""
+    client_port = connection.getsockname()[1]
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port, remote_port = (int(address.split(":")[1], 16) for address in fields[1:3])
+        if (local_port, remote_port) == (server_port, client_port):
+            return int(fields[4].split(":")[1], 16)
+    return None
+
+
+def still_waiting(connection: socket.socket) -> bool:
+    """Open, and the server has answered nothing on it: nothing to read, not even the end of the stream."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    return not readable
+
+
 def test_slow_uploads_do_not_starve_the_workers(stack):
-    """More stalled uploads than the workers have threads: nginx holds them, gunicorn never sees them."""
+    """More stalled uploads than the workers have threads: nginx holds them, gunicorn never sees them. No
+    clock decides: once nginx has read what the stalled clients sent, a request is answered while every one
+    of them is still open and unanswered (they trickle a byte a second, so nginx's 10-s body timeout never
+    ends them, however long a busy host takes). Were they holding gunicorn's threads, it would never be."""
     stalled = []
     for _ in range(WORKERS * THREADS * 2):
-        connection = socket.create_connection(("127.0.0.1", stack.port), timeout=5)
+        connection = socket.create_connection(("127.0.0.1", stack.port), timeout=5,
+                                              source_address=(stack.address(), 0))
         connection.sendall(b"POST /api/emotion HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                            b"Content-Type: multipart/form-data; boundary=zzz\r\nContent-Length: 1000000\r\n\r\n"
                            + b"--zzz\r\n" + b"x" * 1024)
         stalled.append(connection)
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.wait(1):
+            for connection in stalled:
+                connection.sendall(b"x")
+
+    trickler = threading.Thread(target=trickle, daemon=True)
     try:
-        time.sleep(0.5)
+        began = time.monotonic()
+        while any(unread_bytes(connection, stack.port) != 0 for connection in stalled):
+            assert time.monotonic() - began < 120, "nginx never read the stalled uploads"  # a hang, not a speed
+            time.sleep(0.05)
+        trickler.start()
         client = stack.client()
-        client.get("/api/csrf")  # connected, so the timing below is one request's
-        for path in ("/api/csrf", "/api/emotion"):
-            started = time.monotonic()
-            answer = client.get(path) if path == "/api/csrf" else client.post(path, {"image": frame()})
-            assert answer.status == 200 and time.monotonic() - started < 1.0, path
+        assert client.get("/api/csrf").status == 200
+        assert client.post("/api/emotion", {"image": frame()}).status == 200
+        assert all(still_waiting(connection) for connection in stalled)
     finally:
+        stop.set()
+        if trickler.is_alive():
+            trickler.join()
         for connection in stalled:
             connection.close()
 
@@ -86,7 +124,7 @@ def test_killing_a_worker_loses_no_request_after_it(stack):
     answers = [stack.client().post("/api/emotion", {"image": data}) for _ in range(12)]  # fresh connections
     assert [answer.status for answer in answers] == [200] * 12
     while len(stack.workers() - {victim}) < WORKERS:  # gunicorn forks a replacement from the preloaded master
-        assert time.monotonic() - killed_at < 3, "no replacement worker within 3 s"
+        assert time.monotonic() - killed_at < 120, "no replacement worker within 120 s"  # a hang, not a speed
         time.sleep(0.05)
     assert stack.client().post("/api/emotion", {"image": data}).status == 200
 
