@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh Debian/Ubuntu machine with Python 3.11:
 #   make run   — virtualenv in .venv/, install, migrate the SQLite database, serve http://127.0.0.1:8000
 #   make test  — install the test tools (and Debian's chromium and nginx when missing), run every test
-#   make serve — the production pair on one machine: nginx on $(PORT) in front of gunicorn (README)
+#   make serve — the production pair on one machine: nginx on $(PORT) in front of gunicorn (docs/deploy.md)
 # Both are idempotent: the stamps below skip installs that are already up to date.
 PYTHON ?= python3
 VENV := .venv
@@ -21,8 +21,8 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.test-installed /usr/bin/chromium $(NGINX)
 	$(BIN)/python -m pytest
 
-# Production-style serving (see README): static files collected once, then nginx on $(PORT) in front of
-# gunicorn (2 workers × 4 threads) on $(PORT)+1, both stopped by Ctrl-C.
+# Production-style serving (see docs/deploy.md): static files collected once, then nginx on $(PORT) in front
+# of gunicorn (2 workers × 4 threads) on $(PORT)+1, both stopped by Ctrl-C.
 serve: $(VENV)/.runtime-installed $(NGINX)
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput

@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshots of the avatar form and the phone layout.
+"""Regenerate the screenshots in docs/ of the avatar form and the phone layout.
 
     python docs/screenshots.py
 

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 MESSAGES = {
     400: "malformed request: send multipart/form-data, a urlencoded form or a JSON object",
     403: "forbidden",
-    404: "no such API endpoint: see the JSON API section of the README",
+    404: "no such API endpoint: see docs/api.md",
     413: "request body is larger than {limit} MB",
     500: "internal error: the request could not be answered",
 }

@@ -110,8 +110,8 @@ EMOJIFY_PRELOAD_MODEL = env_flag("EMOJIFY_PRELOAD_MODEL", True)
 EMOJIFY_TF_THREADS = int(os.environ.get("EMOJIFY_TF_THREADS", "1"))
 
 # Production is served over HTTPS (a TLS terminator in front of nginx): redirect, HSTS, Secure cookies.
-# DJANGO_HTTPS=0 is for trying the production stack over plain HTTP on one machine (README): with Secure
-# cookies a client over http:// never sends the csrftoken cookie back, so every POST would be refused.
+# DJANGO_HTTPS=0 is for trying the production stack over plain HTTP on one machine (docs/deploy.md): with
+# Secure cookies a client over http:// never sends the csrftoken cookie back, so every POST would be refused.
 HTTPS = env_flag("DJANGO_HTTPS", not DEBUG)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

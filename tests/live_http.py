@@ -23,7 +23,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Production settings served over plain HTTP on loopback (README: "Plain HTTP on one machine").
+# Production settings served over plain HTTP on loopback (docs/deploy.md: "Plain HTTP on one machine").
 PRODUCTION_OVER_PLAIN_HTTP = {
     "DJANGO_DEBUG": "0", "DJANGO_HTTPS": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_SECRET_KEY": "loopback-stack-key-never-used-in-production-0123456789-abcdefghij",

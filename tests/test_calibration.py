@@ -168,7 +168,7 @@ def test_calibration_on_real_portraits():
     """Person by person through the served pipeline, each photo against its person's other neutral photos
     (bench/real_photos.py). The distilled weights shipped 2026-11-30: 48.8% raw → 62.2% calibrated, neutral
     recall 100%, fear 16% lowest. The weights before them read 50.2% → 65.9%, fear 25%; across runs of one
-    recipe that differ only in seed this figure spreads by 4–5 points (README, "The shipped weights")."""
+    recipe that differ only in seed this figure spreads by 4–5 points (docs/model.md, "The shipped weights")."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     import real_photos
 
