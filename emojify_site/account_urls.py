@@ -21,11 +21,11 @@ urlpatterns = [
                                           redirect_authenticated_user=True,
                                           **form_page("Log in", "Log in")), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth.PasswordChangeView.as_view(**form_page("Change your password", "Change password")),
-         name="password_change"),
+    path("password_change/", accounts.PasswordChangeView.as_view(
+        **form_page("Change your password", "Change password")), name="password_change"),
     path("password_change/done/", auth.PasswordChangeDoneView.as_view(
         **message_page("Password changed", "Your new password is in use.")), name="password_change_done"),
-    path("password_reset/", auth.PasswordResetView.as_view(**form_page(
+    path("password_reset/", accounts.PasswordResetView.as_view(**form_page(
         "Reset your password", "Send me a reset link",
         "Give the email address of your account, and we will send you a link to choose a new password.")),
          name="password_reset"),

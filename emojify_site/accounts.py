@@ -1,47 +1,85 @@
-"""Accounts with django.contrib.auth's own views and forms: sign up, log in (throttled), your account page,
-your data as JSON, and deleting your account with all its avatars."""
+"""Accounts with django.contrib.auth's own views and forms: sign up, log in, your account page, your data as
+JSON, and deleting your account with all its avatars. Every form that checks a password, the admin's too,
+goes through the one throttle in emojify_site.throttle."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, FormView, TemplateView
 
-from .models import LoginFailure
-
-LOGIN_FAILURE_LIMIT = 5  # failed log-ins per username, and per address, within the window
-LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+from .throttle import RESET_WINDOW, PasswordCheck, reset_mail_allowed
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's log-in form, refusing to check more passwords after repeated failures for a name or address."""
+class ThrottledLoginMixin:
+    """For Django's log-in forms (ours and the admin's): the password is checked only if the throttle allows."""
 
     def clean(self):
-        username = (self.data.get("username") or "")[:150]
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
-        window_start = timezone.now() - LOGIN_FAILURE_WINDOW
-        recent = LoginFailure.objects.filter(at__gte=window_start)
-        if (recent.filter(username__iexact=username).count() >= LOGIN_FAILURE_LIMIT
-                or (ip and recent.filter(ip=ip).count() >= LOGIN_FAILURE_LIMIT)):
-            minutes = int(LOGIN_FAILURE_WINDOW.total_seconds() // 60)
-            raise forms.ValidationError(f"Too many failed log-ins. Wait {minutes} minutes and try again.",
-                                        code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            LoginFailure.objects.filter(at__lt=window_start).delete()  # only the window is ever needed
-            LoginFailure.objects.create(username=username, ip=ip)
-            raise
+        with PasswordCheck(self.request, self.data.get("username")) as check:
+            cleaned = super().clean()
+            if self.user_cache is not None:
+                check.passed()
+        return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+    """/accounts/login/."""
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """/admin/login/ (emojify_site.admin.AdminSite)."""
+
+
+class RequestFormMixin:
+    """Forms that check the signed-in user's password need the request too: its address is counted."""
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"request": self.request}
+
+
+class ThrottledPasswordChangeMixin:
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        with PasswordCheck(self.request, self.user.get_username()) as check:
+            password = super().clean_old_password()
+            check.passed()
+        return password
+
+
+class ThrottledPasswordChangeForm(ThrottledPasswordChangeMixin, PasswordChangeForm):
+    """/accounts/password_change/."""
+
+
+class ThrottledAdminPasswordChangeForm(ThrottledPasswordChangeMixin, AdminPasswordChangeForm):
+    """/admin/password_change/."""
+
+
+class PasswordChangeView(RequestFormMixin, auth_views.PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, sending at most throttle.RESETS_PER_EMAIL mails to one address (and
+    RESETS_PER_ADDRESS from one client) an hour; the answer is the same whether an account has that email."""
+
+    def form_valid(self, form):
+        if not reset_mail_allowed(self.request, form.cleaned_data["email"]):
+            minutes = int(RESET_WINDOW.total_seconds() // 60)
+            form.add_error(None, f"Too many reset mails asked for. Wait {minutes} minutes and try again.")
+            return self.form_invalid(form)
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -102,17 +140,19 @@ class PasswordConfirmForm(forms.Form):
     password = forms.CharField(label="Your password", strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
 
     def clean_password(self):
-        if not self.user.check_password(self.cleaned_data["password"]):
-            raise forms.ValidationError("That is not your password.")
+        with PasswordCheck(self.request, self.user.get_username()) as check:
+            if not self.user.check_password(self.cleaned_data["password"]):
+                raise forms.ValidationError("That is not your password.")
+            check.passed()
         return self.cleaned_data["password"]
 
 
-class DeleteAccountView(LoginRequiredMixin, FormView):
+class DeleteAccountView(LoginRequiredMixin, RequestFormMixin, FormView):
     """Deletes the account and, with it, every avatar it owns (the foreign key cascades)."""
 
     form_class = PasswordConfirmForm

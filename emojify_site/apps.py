@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class EmojifySiteConfig(AppConfig):
@@ -7,3 +8,10 @@ class EmojifySiteConfig(AppConfig):
 
     name = "emojify_site"
     verbose_name = "Emoji generation"
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin whose `admin.site` throttles password checks (emojify_site.admin_site)."""
+
+    default = False  # not the default of this module: EmojifySiteConfig is
+    default_site = "emojify_site.admin_site.AdminSite"

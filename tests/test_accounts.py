@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from avatars.models import SavedAvatar
 from avatars.presets import preset
-from emojify_site.accounts import LOGIN_FAILURE_LIMIT
+from emojify_site.throttle import PER_ADDRESS_AND_NAME as LOGIN_FAILURE_LIMIT
 
 from . import images
 
@@ -191,20 +191,106 @@ def test_password_change_and_reset_mail(db):
     assert Client().login(username="ana", password="another good phrase 9")
 
 
-def test_log_in_is_throttled_after_repeated_failures(db):
+def wrong_passwords(client: Client, url: str, fields: dict, count: int = LOGIN_FAILURE_LIMIT) -> None:
+    for _ in range(count):
+        page = client.post(url, fields).content.decode()
+        assert "Too many" not in page and ("correct" in page or "not your password" in page), page[-500:]
+
+
+def test_log_in_is_throttled_for_the_guessing_address_not_for_the_owner_elsewhere(db):
+    """5 wrong passwords for ana from one address: that address may not try ana's (right) password again, in
+    any spelling Django reads as ana's; ana herself, from another address, logs in."""
     get_user_model().objects.create_user("ana", password=PASSWORD)
-    client = Client()
-    for _ in range(LOGIN_FAILURE_LIMIT):
-        response = client.post(reverse("login"), {"username": "ana", "password": "guess"})
-        assert response.status_code == 200 and "Too many" not in response.content.decode()
-    # Now even the right password is not checked, from this address or for this name from another one.
-    response = client.post(reverse("login"), {"username": "ana", "password": PASSWORD})
-    assert response.status_code == 200 and "Too many failed log-ins" in response.content.decode()
-    other_address = Client(REMOTE_ADDR="10.9.8.7")
-    assert "Too many" in other_address.post(reverse("login"), {"username": "ana", "password": PASSWORD}).content.decode()
-    # Another person, from another address, is not held up.
+    guesser = Client(REMOTE_ADDR="10.0.0.66")
+    wrong_passwords(guesser, reverse("login"), {"username": "ana", "password": "guess"})
+    for spelling in ("ana", "ANA", "\uff41\uff4e\uff41", " Ana"):  # fullwidth ａｎａ: NFKC makes it ana
+        response = guesser.post(reverse("login"), {"username": spelling, "password": PASSWORD})
+        assert response.status_code == 200, spelling
+        assert "Too many wrong passwords. Wait 15 minutes" in response.content.decode(), spelling
+    owner = Client(REMOTE_ADDR="10.9.8.7")
+    assert owner.post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code == 302
+    # Another person, from the guessing address, is not held up either.
     get_user_model().objects.create_user("ben", password=PASSWORD)
-    assert other_address.post(reverse("login"), {"username": "ben", "password": PASSWORD}).status_code == 302
+    assert guesser.post(reverse("login"), {"username": "ben", "password": PASSWORD}).status_code == 302
+
+
+def test_the_admin_log_in_shares_the_throttle(db):
+    get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    guesser = Client(REMOTE_ADDR="10.0.1.1")
+    wrong_passwords(guesser, "/admin/login/", {"username": "admin", "password": "guess"})
+    refused = guesser.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    assert refused.status_code == 200 and "Too many wrong passwords" in refused.content.decode()
+    assert "_auth_user_id" not in guesser.session
+    # An address throttled on /accounts/login/ is throttled on the admin's log-in too, and the other way round.
+    other = Client(REMOTE_ADDR="10.0.1.2")
+    wrong_passwords(other, reverse("login"), {"username": "ADMIN", "password": "guess"})
+    assert "Too many" in other.post("/admin/login/", {"username": "admin", "password": PASSWORD}).content.decode()
+    assert Client(REMOTE_ADDR="10.0.1.3").post("/admin/login/", {"username": "admin", "password": PASSWORD},
+                                               ).status_code == 302
+
+
+@pytest.mark.parametrize("url, field, right", [
+    ("/accounts/password_change/", "old_password", {"new_password1": "fresh phrase 77 x",
+                                                    "new_password2": "fresh phrase 77 x"}),
+    ("/accounts/delete/", "password", {}),
+    ("/admin/password_change/", "old_password", {"new_password1": "fresh phrase 77 x",
+                                                 "new_password2": "fresh phrase 77 x"}),
+])
+def test_password_change_and_account_deletion_share_the_throttle(db, url, field, right):
+    user = get_user_model().objects.create_user("ana", password=PASSWORD, is_staff=True)
+    client = Client(REMOTE_ADDR="10.0.2.1")
+    client.force_login(user)
+    wrong_passwords(client, url, {field: "guess", **right})
+    refused = client.post(url, {field: PASSWORD, **right})
+    assert refused.status_code == 200 and "Too many wrong passwords" in refused.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    # And it is the same count as the log-in's: this address may not guess ana's password there either.
+    assert "Too many" in Client(REMOTE_ADDR="10.0.2.1").post(
+        reverse("login"), {"username": "ana", "password": PASSWORD}).content.decode()
+
+
+def test_many_addresses_guessing_one_name_stop_strangers_not_the_owners_browser(db):
+    """Past the much higher per-name bar, only a browser that has entered the right password before (its
+    known-device cookie) may still try; the others wait. No CAPTCHA."""
+    from emojify_site.models import LoginFailure
+    from emojify_site.throttle import KNOWN_DEVICE_COOKIE, PER_NAME
+
+    get_user_model().objects.create_user("ana", password=PASSWORD)
+    owners_browser = Client(REMOTE_ADDR="10.0.3.1")
+    assert owners_browser.post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code == 302
+    assert KNOWN_DEVICE_COOKIE in owners_browser.cookies
+    owners_browser.post(reverse("logout"))
+    LoginFailure.objects.bulk_create(LoginFailure(username="ana", ip=f"10.1.{index // 250}.{index % 250}")
+                                     for index in range(PER_NAME))
+    stranger = Client(REMOTE_ADDR="10.0.3.2")
+    assert "Too many" in stranger.post(reverse("login"), {"username": "ana", "password": PASSWORD}
+                                       ).content.decode()
+    assert owners_browser.post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code == 302
+
+
+def test_one_address_guessing_many_names_is_stopped(db):
+    from emojify_site.models import LoginFailure
+    from emojify_site.throttle import PER_ADDRESS
+
+    get_user_model().objects.create_user("ana", password=PASSWORD)
+    LoginFailure.objects.bulk_create(LoginFailure(username=f"name{index}", ip="10.0.4.1")
+                                     for index in range(PER_ADDRESS))
+    sprayer = Client(REMOTE_ADDR="10.0.4.1")
+    assert "Too many" in sprayer.post(reverse("login"), {"username": "ana", "password": PASSWORD}).content.decode()
+    assert Client(REMOTE_ADDR="10.0.4.2").post(reverse("login"), {"username": "ana", "password": PASSWORD}
+                                               ).status_code == 302
+
+
+def test_password_reset_mails_are_limited(db):
+    from emojify_site.throttle import RESETS_PER_EMAIL
+
+    get_user_model().objects.create_user("ana", "ana@example.com", PASSWORD)
+    for _ in range(RESETS_PER_EMAIL):
+        assert Client().post(reverse("password_reset"), {"email": "ana@example.com"}).status_code == 302
+    refused = Client(REMOTE_ADDR="10.0.5.5").post(reverse("password_reset"), {"email": "ANA@example.com"})
+    assert refused.status_code == 200 and "Too many reset mails" in refused.content.decode()
+    assert len(mail.outbox) == RESETS_PER_EMAIL
 
 
 def test_admin_lists_avatars_with_their_owners(people, admin_client):
@@ -239,7 +325,7 @@ def test_old_log_in_failures_are_forgotten(db):
 
     from django.utils import timezone
 
-    from emojify_site.accounts import LOGIN_FAILURE_WINDOW
+    from emojify_site.throttle import WINDOW as LOGIN_FAILURE_WINDOW
     from emojify_site.models import LoginFailure
 
     get_user_model().objects.create_user("ana", password=PASSWORD)
