@@ -6,6 +6,7 @@ from avatars import animation
 from avatars.forms import AnimationOptionsForm, LookForm, RenderOptionsForm
 from avatars.models import SavedAvatar
 from recognition.forms import CalibrationForm, ImageField, ImageForm, JSONField
+from recognition.images import decode_for_emojify
 
 
 class AvatarChoiceForm(forms.Form):
@@ -45,7 +46,7 @@ class EmojiRequestForm(ImageForm, CalibrationForm, RenderOptionsForm, AvatarChoi
 class EmojifyRequestForm(ImageForm, AvatarChoiceForm):
     """POST /api/emojify: a photo + optionally the avatar + output format (png|jpeg)."""
 
-    image = ImageField()  # in colour: the answer is the same picture with the faces covered
+    image = ImageField(decode=decode_for_emojify)  # in colour, no bigger than the answer: the picture, faces covered
     format = forms.ChoiceField(choices=[("png", "PNG"), ("jpeg", "JPEG")], required=False)
 
     def clean_format(self):

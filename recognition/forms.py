@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from ml.calibration import BaselineError, parse_baseline
 
-from .images import ImageInputError, bytes_from_data_url, check_size, decode_for_reading, decode_image
+from .images import ImageInputError, bytes_from_data_url, check_size, decode_for_reading
 
 
 class FileOrTextInput(forms.FileInput):
@@ -23,8 +23,9 @@ class FileOrTextInput(forms.FileInput):
 
 
 class ImageField(forms.Field):
-    """Cleans to a full-size BGR uint8 NumPy array, or with `for_reading` to the luma array faces are read in
-    (recognition.images.decode_for_reading: big images shrunk on decode, with the scale back to the upload's).
+    """Cleans to the NumPy array `decode` makes of the bytes: by default the luma array faces are read in
+    (recognition.images.decode_for_reading: big images shrunk on decode, with the scale back to the upload's);
+    decode_for_emojify's colour picture of at most what /api/emojify answers; decode_image's full size.
 
     Errors carry code 'too_large' (→ 413) or 'invalid' (→ 400).
     """
@@ -32,9 +33,9 @@ class ImageField(forms.Field):
     widget = FileOrTextInput
     default_error_messages = {"required": "no image: send a multipart file or a data: URL in the field 'image'"}
 
-    def __init__(self, *, for_reading: bool = False, **kwargs):
+    def __init__(self, *, decode=decode_for_reading, **kwargs):
         super().__init__(**kwargs)
-        self.for_reading = for_reading
+        self.decode = decode
 
     def clean(self, value):
         # Field.clean's emptiness checks compare the value with `in`, which a NumPy array cannot answer.
@@ -53,7 +54,7 @@ class ImageField(forms.Field):
                 data = bytes_from_data_url(value)
             else:
                 raise ImageInputError("'image' must be an uploaded file or a data: URL string")
-            return decode_for_reading(data) if self.for_reading else decode_image(data)
+            return self.decode(data)
         except ImageInputError as error:
             raise forms.ValidationError(str(error), code="too_large" if error.status == 413 else "invalid")
 
@@ -61,7 +62,7 @@ class ImageField(forms.Field):
 class ImageForm(forms.Form):
     """An image to read faces in: grey, and no bigger than needed, is all the detector and the model look at."""
 
-    image = ImageField(for_reading=True)
+    image = ImageField()
 
 
 class JSONField(forms.JSONField):

@@ -29,6 +29,10 @@ READING_MAX_PIXELS = 1920 * 1080
 # ...so PNG and WebP are read up to a tall phone's screenshot (1440×3200: about 100 ms to decode a photo-like
 # one on a 2-core host), then shrunk to READING_MAX_PIXELS; bigger ones are refused.
 UNDRAFTABLE_MAX_PIXELS = 1440 * 3200
+# /api/emojify answers the picture with its faces covered, so it decodes the picture no bigger than it answers:
+# at most 1920×1080 pixels (a 40-megapixel photo would cost 2.5 GB and 6 s of a core, issue 35), a bigger JPEG
+# shrunk while it is decoded, as for reading faces, and a PNG/WebP over UNDRAFTABLE_MAX_PIXELS refused.
+EMOJIFY_MAX_PIXELS = 1920 * 1080
 WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}  # 16-bit grey PNGs decode to these
 DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z0-9.+-]+)?(?P<params>(;[a-z0-9-]+=[^;,]*)*)(?P<base64>;base64)?,",
                       re.IGNORECASE)
@@ -69,6 +73,46 @@ def decode_image(data: bytes) -> np.ndarray:
     return to_array(load(open_image(data)), grayscale=False)
 
 
+def decode_for_emojify(data: bytes) -> np.ndarray:
+    """Image bytes → BGR uint8 array of at most EMOJIFY_MAX_PIXELS (what /api/emojify answers), decoding no more
+    than that where the format allows (see decode_for_reading); too-large PNG/WebP are refused (413)."""
+    image = open_image(data)
+    refuse_undraftable(image)
+    draft(image, "RGB", EMOJIFY_MAX_PIXELS)
+    return shrink_to(to_array(load(image), grayscale=False), EMOJIFY_MAX_PIXELS)
+
+
+def refuse_undraftable(image: Image.Image, purpose: str = "") -> None:
+    """PNG and WebP are decoded whole: refuse those bigger than UNDRAFTABLE_MAX_PIXELS (413)."""
+    width, height = image.size
+    if image.format not in DRAFTABLE_FORMATS and width * height > UNDRAFTABLE_MAX_PIXELS:
+        raise ImageInputError(f"a {image.format} image of {width}×{height} is too large{' ' * bool(purpose)}"
+                              f"{purpose}: at most "
+                              f"{UNDRAFTABLE_MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
+                              f"{MAX_PIXELS // 1_000_000})", status=413)
+
+
+def draft(image: Image.Image, mode: str, max_pixels: int, rounding=math.floor) -> None:
+    """A JPEG is decoded in `mode`, scaled by the power of two (at most 8, all JPEG offers) nearest above
+    `max_pixels` (`rounding` math.floor), or under it (math.ceil); other formats are left as they are."""
+    if image.format not in DRAFTABLE_FORMATS:
+        return
+    width, height = image.size
+    shrink = math.sqrt(width * height / max_pixels)
+    factor = 2 ** min(3, max(0, rounding(math.log2(shrink)))) if shrink > 1 else 1
+    image.draft(mode, (max(1, width // factor), max(1, height // factor)))
+
+
+def shrink_to(pixels: np.ndarray, max_pixels: int) -> np.ndarray:
+    """Shrunk (area-averaged) to at most `max_pixels`, keeping its shape."""
+    height, width = pixels.shape[:2]
+    if height * width <= max_pixels:
+        return pixels
+    factor = math.sqrt(height * width / max_pixels)
+    return cv2.resize(pixels, (max(1, int(width / factor)), max(1, int(height / factor))),
+                      interpolation=cv2.INTER_AREA)
+
+
 def decode_for_reading(data: bytes) -> np.ndarray:
     """Image bytes → 2-D luma array of at most READING_MAX_PIXELS, for reading faces (all emotion reading needs).
 
@@ -82,20 +126,10 @@ def decode_for_reading(data: bytes) -> np.ndarray:
     """
     image = open_image(data)
     width, height = image.size
-    if image.format not in DRAFTABLE_FORMATS and width * height > UNDRAFTABLE_MAX_PIXELS:
-        raise ImageInputError(f"a {image.format} image of {width}×{height} is too large to read faces in: at most "
-                              f"{UNDRAFTABLE_MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
-                              f"{MAX_PIXELS // 1_000_000})", status=413)
-    shrink = math.sqrt(width * height / READING_MAX_PIXELS)
-    if image.format in DRAFTABLE_FORMATS:
-        # Luma only, scaled by the power of two (at most 8, all JPEG offers) that brings it under the limit.
-        factor = 2 ** min(3, max(0, math.ceil(math.log2(shrink)))) if shrink > 1 else 1
-        image.draft("L", (max(1, width // factor), max(1, height // factor)))
-    gray = to_array(load(image), grayscale=True)
-    if gray.size > READING_MAX_PIXELS:  # a PNG/WebP, or a JPEG whose draft could not shrink it enough (CMYK)
-        factor = math.sqrt(gray.size / READING_MAX_PIXELS)
-        gray = cv2.resize(gray, (int(gray.shape[1] / factor), int(gray.shape[0] / factor)),
-                          interpolation=cv2.INTER_AREA)
+    refuse_undraftable(image, "to read faces in")
+    draft(image, "L", READING_MAX_PIXELS, rounding=math.ceil)  # luma only, and no bigger than the limit
+    # A PNG/WebP, or a JPEG whose draft could not shrink it enough (CMYK), is shrunk after decoding.
+    gray = shrink_to(to_array(load(image), grayscale=True), READING_MAX_PIXELS)
     scale = max(width, height) / max(gray.shape)  # EXIF may have turned it: compare the longer sides
     return ShrunkImage.of(gray, scale)
 

@@ -1,5 +1,6 @@
 """POST /api/emojify and `manage.py emojify` on pictures composed from a real face photo."""
 import io
+import os
 import subprocess
 import sys
 
@@ -104,3 +105,56 @@ def test_command_processes_a_folder_and_fails_on_the_corrupt_file(tmp_path):
     assert run.stdout.strip().splitlines()[-1] == "files=2 failed=1 faces=4 emotions: happy 4"
     assert sorted(path.name for path in out.iterdir()) == ["group-emojified.png", "single-emojified.png"]
     assert cv2.imread(str(out / "group-emojified.png")).shape == (720, 1280, 3)
+
+
+# One 40-megapixel JPEG with a big face, in a fresh process once the site is warm: the request's peak memory on
+# top of what the process already held (Linux's VmHWM, reset first), and the answer's size.
+BIG_JPEG_PROBE = """
+import io, json, os, re, sys
+import django
+django.setup()
+from django.test import Client
+from tests.images import big_picture
+
+def kilobytes(key):
+    return int(re.search(key + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+
+def jpeg(picture):
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+client = Client(HTTP_HOST="127.0.0.1")
+data = jpeg(big_picture())
+assert client.post("/api/emojify", {"image": io.BytesIO(jpeg(big_picture(640, 400)))}).status_code == 200
+with open("/proc/self/clear_refs", "w") as reset:
+    reset.write("5")  # the peak (VmHWM) starts again from now
+before = kilobytes("VmRSS")
+response = client.post("/api/emojify", {"image": io.BytesIO(data), "format": "png"})
+print(json.dumps({"status": response.status_code, "faces": response.get("X-Faces"),
+                  "grew_mb": (kilobytes("VmHWM") - before) / 1024, "png": response.content.hex()}))
+"""
+
+
+def test_a_40_megapixel_jpeg_is_emojified_within_150_mb_and_answered_at_most_1920x1080():
+    """It is decoded shrunk (a quarter of each side here, JPEG's DCT scaling) and answered at most 1920×1080:
+    before, this one request grew the worker by 640 MB (2.5 GB with a bigger face, issue 35)."""
+    import json
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
+    run = subprocess.run([sys.executable, "-c", BIG_JPEG_PROBE], cwd=settings.BASE_DIR, capture_output=True,
+                         text=True, timeout=600, env=env | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["status"] == 200 and result["faces"] == "1"
+    answer = cv2.imdecode(np.frombuffer(bytes.fromhex(result["png"]), np.uint8), cv2.IMREAD_COLOR)
+    height, width = answer.shape[:2]
+    assert height * width <= 1920 * 1080 and abs(width / height - 7999 / 5000) < 0.01
+    assert result["grew_mb"] < 150, result["grew_mb"]
+
+
+@pytest.mark.django_db
+def test_a_png_bigger_than_a_phone_screenshot_is_refused_before_decoding(client):
+    """As /api/emotion: PNG cannot be decoded shrunk, so one over 1440×3200's pixels is a 413."""
+    response = post(client, np.zeros((2000, 2600, 3), np.uint8))
+    assert response.status_code == 413 and "2600×2000 is too large" in response.json()["error"]

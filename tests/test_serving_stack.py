@@ -155,8 +155,6 @@ HOSTILE_FILES = {
 @pytest.mark.parametrize("path", ["/api/emotion", "/api/emoji", "/api/emojify"])
 def test_every_hostile_file_gets_its_4xx_json_on_every_image_endpoint(stack, path, name):
     data, status, message = HOSTILE_FILES[name]
-    if path == "/api/emojify" and name == "PNG of 7999×5000":
-        status, message = 200, ""  # the emojifier answers the whole picture, so it decodes it whole
     answer = stack.client().post(path, {"image": data})
     assert answer.status == status, answer.body[:200]
     if status != 200:
