@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
+from avatars import animation
 from avatars.downloads import animation_response, emoji_response
 from avatars.ownership import avatars_of
 from ml.inference import DEFAULT_WEIGHTS
@@ -138,6 +139,7 @@ class AnimationAPIView(AvatarAPIMixin, ImageAPIView):
     Only the readings (times and probabilities or emotions) come in; no picture of the person does."""
 
     form_class = AnimationRequestForm
+    max_body_bytes = animation.MAX_REQUEST_BYTES  # refused before parsing: 120 readings are small
     empty_body_error = 'empty request body: send a JSON object {"avatar": id or "look": {…}, "frames": […]}'
 
     def form_valid(self, form):

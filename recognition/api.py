@@ -19,6 +19,7 @@ class ImageAPIView(View):
 
     http_method_names = ["post", "options"]
     form_class = None
+    max_body_bytes = None  # settings.MAX_REQUEST_BYTES (an 8 MB image as a data: URL)
     empty_body_error = "empty request body: send the image as multipart field 'image'"
 
     def http_method_not_allowed(self, request, *args, **kwargs):
@@ -33,9 +34,10 @@ class ImageAPIView(View):
             except ValueError:
                 return json_error("invalid Content-Length header")
             # Refused before the body is read, so an oversized upload never reaches memory or disk.
-            if length > settings.MAX_REQUEST_BYTES:
-                return json_error(f"request body is larger than {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB",
-                                  status=413)
+            if length > (self.max_body_bytes or settings.MAX_REQUEST_BYTES):
+                limit = (f"{self.max_body_bytes // 1024} KB" if self.max_body_bytes
+                         else f"{settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+                return json_error(f"request body is larger than {limit}", status=413)
             if length == 0:
                 return json_error(self.empty_body_error)
         return super().dispatch(request, *args, **kwargs)
