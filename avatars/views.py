@@ -3,6 +3,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from .animation import FORMATS, wave_animation
 from .downloads import attachment, emoji_response, sticker_pack_response
 from .forms import AnimationOptionsForm, AvatarForm, GenderForm, LookForm, RandomLookForm, RenderOptionsForm
 from .models import ATTRIBUTES, SavedAvatar, share_query
-from .ownership import avatars_of, claim
+from .ownership import MAX_AVATARS, avatars_of, claim, over_the_cap
 from .presets import FIRST_FIELDS, preset
 from .random_look import random_look
 from .rendering import THUMBNAIL_PARTS, render_svg, render_thumbnail
@@ -82,6 +83,8 @@ class InvalidLook(Exception):
 class AvatarListView(OwnedAvatarsMixin, ListView):
     template_name = "avatars/list.html"
     context_object_name = "avatars"
+    paginate_by = 24
+    ordering = ("-updated", "-pk")
 
 
 class AvatarFormMixin(OwnedAvatarsMixin):
@@ -129,7 +132,15 @@ class AvatarCreateView(AvatarFormMixin, CreateView):
 
     def form_valid(self, form):
         claim(self.request, form.instance)
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        if over_the_cap(self.request, self.object):
+            self.object = None
+            form.add_error(None, CAP_MESSAGE)
+            return self.form_invalid(form)
+        return response
+
+
+CAP_MESSAGE = f"You have {MAX_AVATARS} avatars, as many as one person may keep: delete one to save another."
 
 
 class AvatarUpdateView(AvatarFormMixin, UpdateView):
@@ -143,6 +154,9 @@ class AvatarDuplicateView(OwnedAvatarsMixin, View):
         avatar.pk = None
         avatar.name = f"{avatar.name} (copy)"[:60]
         avatar.save()
+        if over_the_cap(request, avatar):
+            messages.error(request, CAP_MESSAGE)
+            return redirect("avatars:list")
         return redirect("avatars:edit", pk=avatar.pk)
 
 
