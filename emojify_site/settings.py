@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "emojify_site.middleware.JsonApiErrorsMiddleware",  # outermost: sees the errors of every layer below
     "emojify_site.middleware.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "emojify_site.headers.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +124,24 @@ if HTTPS:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 30))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy on every HTML page (emojify_site/headers.py; Django 6.0's setting name). Scripts and
+# styles only from our own files, never inline; images also from blob: (an emoji just made, shown before it is
+# downloaded), which share.js reads back with fetch (connect-src). No plug-ins, no <base>, no framing (as
+# X-Frame-Options: DENY), forms post only here. The camera (getUserMedia) is the page's own origin's, nobody
+# else's: Permissions-Policy.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "blob:"],
+    "connect-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY = {"camera": "(self)"}
 
 # Frames and request bodies are never logged: Django's own loggers record only method, path and status.
 LOGGING = {

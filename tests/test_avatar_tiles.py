@@ -31,8 +31,8 @@ def test_every_part_is_a_radio_grid_of_thumbnails_of_this_avatar(client):
         assert "hair_color=RED" in tile and f"{part}={radios[-1]}" in tile
     for attribute in COLOUR_ATTRIBUTES:  # colours are swatches of the enum's own colour
         first = member_names(attribute)[0]
-        assert re.search(rf'name="{attribute}" value="{first}"[^>]*>\s*<span class="swatch" '
-                         rf'style="background: {member(attribute, first).value}"', html)
+        assert re.search(rf'name="{attribute}" value="{first}"[^>]*>\s*<svg class="swatch" '
+                         rf'[^>]*><rect [^>]*fill="{member(attribute, first).value}"', html)
 
 
 @pytest.mark.django_db
