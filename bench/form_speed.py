@@ -26,8 +26,9 @@ def measure(browser, url: str, screen: dict) -> tuple[float, float, int]:
     page = context.new_page()
     page.goto(url, wait_until="commit")
     # Checked every animation frame; the time is read when seen (a little after the fact, never before).
-    page.wait_for_function(f"({TILES_IN_VIEW})().length > 0 && ({TILES_IN_VIEW})().every(i => i.complete && i.naturalWidth)",
-                           polling="raf")
+    page.wait_for_function(
+        f"() => ({TILES_IN_VIEW})().length > 0 && ({TILES_IN_VIEW})().every(i => i.complete && i.naturalWidth)",
+        polling="raf")
     tiles_ms = page.evaluate("performance.now()")
     paint_ms = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
     count = page.evaluate(f"({TILES_IN_VIEW})().length")

@@ -33,7 +33,7 @@ def main():
         page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Bun").check()
         page.get_by_role("group", name="Glasses and accessories").get_by_role("radio", name="Round").check()
         page.get_by_role("group", name="Clothing", exact=True).get_by_role("radio", name="Hoodie").check()
-        page.wait_for_function("document.getElementById('avatar-preview').src.includes('HOODIE')")
+        page.wait_for_function("() => document.getElementById('avatar-preview').src.includes('HOODIE')")
         page.evaluate("scrollTo(0, 120)")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(DOCS / "avatar-form.png"))
@@ -50,7 +50,8 @@ def main():
         page.get_by_role("button", name="Save and make emojis").click()
         page.wait_for_url("**/generate/*/")
         page.get_by_role("button", name="Skip calibration").click()
-        page.wait_for_function("document.getElementById('emotion-label').dataset.emotion === 'happy'", timeout=60_000)
+        page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion === 'happy'",
+                               timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(DOCS / "phone-generate.png"))
         browser.close()

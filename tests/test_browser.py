@@ -63,7 +63,7 @@ def create_avatar(page, base_url: str) -> str:
     page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Short curly").check()
     page.get_by_role("group", name="Facial hair", exact=True).get_by_role("radio", name="Beard light").check()
     page.get_by_role("group", name="Clothing color").get_by_role("radio", name="Red").check()
-    page.wait_for_function("document.getElementById('avatar-preview').src.includes('SHORT_CURLY')")
+    page.wait_for_function("() => document.getElementById('avatar-preview').src.includes('SHORT_CURLY')")
     page.get_by_role("button", name="Save and make emojis").click()
     page.wait_for_url("**/generate/*/")
     return page.url
@@ -89,7 +89,7 @@ def test_live_emotion_generate_download_and_upload(live_server, playwright_insta
     page.get_by_role("button", name="Skip calibration").click()
 
     # Live: the label settles on the astronaut's smile, bars and the avatar preview follow it.
-    page.wait_for_function("document.getElementById('emotion-label').dataset.emotion === 'happy'", timeout=60_000)
+    page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion === 'happy'", timeout=60_000)
     happy_bar = page.locator('#bars li[data-emotion="happy"] .bar').get_attribute("aria-valuenow")
     assert int(happy_bar) > 40
     assert "emotion=happy" in page.locator("#avatar-live").get_attribute("src")
@@ -134,10 +134,10 @@ def test_no_face_and_no_camera_messages(live_server, playwright_instance, tmp_pa
     context = browser.new_context(accept_downloads=True, permissions=["camera"])
     page = context.new_page()
     create_avatar(page, live_server.url)
-    page.wait_for_function("document.getElementById('camera-status').textContent.includes('No face seen')",
+    page.wait_for_function("() => document.getElementById('camera-status').textContent.includes('No face seen')",
                            timeout=30_000)
     page.get_by_role("button", name="Generate emoji").click()
-    page.wait_for_function("document.getElementById('generate-status').textContent.includes('no face found')",
+    page.wait_for_function("() => document.getElementById('generate-status').textContent.includes('no face found')",
                            timeout=30_000)
     # An upload without a face gets the same clear message, and nothing downloads.
     wall = tmp_path / "wall.png"
@@ -145,14 +145,14 @@ def test_no_face_and_no_camera_messages(live_server, playwright_instance, tmp_pa
     page.get_by_label("No webcam? Use a photo instead").set_input_files(str(wall))
     page.get_by_role("button", name="Generate from photo").click()
     page.wait_for_function(
-        "document.getElementById('generate-status').textContent.includes('No face found in this photo')")
+        "() => document.getElementById('generate-status').textContent.includes('No face found in this photo')")
     browser.close()
 
     # No camera at all (no fake device, nothing granted): the page says so and offers the upload.
     browser = launch(playwright_instance, None)
     page = browser.new_page()
     create_avatar(page, live_server.url)  # a new browser sees no one else's avatars
-    page.wait_for_function("document.getElementById('camera-status').textContent.includes('photo below')",
+    page.wait_for_function("() => document.getElementById('camera-status').textContent.includes('photo below')",
                            timeout=30_000)
     assert page.get_by_label("No webcam? Use a photo instead").is_visible()
     browser.close()

@@ -25,7 +25,7 @@ def test_sign_up_design_generate_log_out_and_back_in(live_server, playwright_ins
     assert page.get_by_role("link", name="ada").is_visible()
 
     generate_url = create_avatar(page, live_server.url)
-    page.wait_for_function("document.getElementById('camera-status').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('camera-status').textContent.length > 0")
     page.goto(live_server.url + "/avatars/")
     assert page.get_by_role("heading", name="Browser test").is_visible()
 

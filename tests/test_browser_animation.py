@@ -37,8 +37,8 @@ def test_record_button_downloads_the_animation_of_the_readings_the_label_shows(
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
     assert page.get_by_role("button", name="Record 3 s").is_disabled()  # not while calibrating
     # Generous: the first reading loads the model, slow on a busy 2-core host.
-    page.wait_for_function(f"{STATE} === 'calibrated'", timeout=90_000)
-    page.wait_for_function(f"{LABEL} === 'neutral'", timeout=30_000)  # read against her own smile
+    page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=90_000)
+    page.wait_for_function(f"() => {LABEL} === 'neutral'", timeout=30_000)  # read against her own smile
     avatar = SavedAvatar.objects.get()
 
     name, data, body = record(page)
@@ -61,7 +61,7 @@ def test_record_button_downloads_the_animation_of_the_readings_the_label_shows(
     # Uncalibrated she reads happy; as a GIF.
     page.get_by_role("button", name="Recalibrate").click()
     page.get_by_role("button", name="Skip calibration").click()
-    page.wait_for_function(f"{LABEL} === 'happy'", timeout=30_000)
+    page.wait_for_function(f"() => {LABEL} === 'happy'", timeout=30_000)
     page.locator("#record-format").select_option("gif")
     name, data, body = record(page)
     assert name == "emoji-animated.gif" and body["format"] == "gif"

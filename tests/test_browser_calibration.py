@@ -42,11 +42,11 @@ def test_calibration_flow_and_manual_choice(live_server, playwright_instance, tm
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
 
     # When the camera starts: a visible countdown and the state, then "calibrated to you".
-    page.wait_for_function(f"{STATE} === 'calibrating'", timeout=30_000)
+    page.wait_for_function(f"() => {STATE} === 'calibrating'", timeout=30_000)
     assert "relax your face" in page.locator("#calibration-state").inner_text()
     assert page.locator("#calibration-countdown").is_visible()
     assert page.locator("#calibration-countdown").inner_text() in {"1", "2"}
-    page.wait_for_function(f"{STATE} === 'calibrated'", timeout=30_000)
+    page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=30_000)
     assert "Calibrated to you" in page.locator("#calibration-state").inner_text()
     assert not page.locator("#calibration-countdown").is_visible()
     stored = json.loads(page.evaluate("sessionStorage.getItem('emojify-baseline')"))
@@ -54,7 +54,7 @@ def test_calibration_flow_and_manual_choice(live_server, playwright_instance, tm
     assert stored["happy"] > 0.4  # the baseline is her reading at rest: 7 numbers, no picture
 
     # Read against her own smile, the smile is no expression; Generate uses that calibrated reading.
-    page.wait_for_function(f"{LABEL} === 'neutral'", timeout=30_000)
+    page.wait_for_function(f"() => {LABEL} === 'neutral'", timeout=30_000)
     name, _ = download(page, lambda: page.get_by_role("button", name="Generate emoji").click())
     assert name == "emoji-neutral.png"
 
@@ -69,14 +69,14 @@ def test_calibration_flow_and_manual_choice(live_server, playwright_instance, tm
 
     # The baseline outlives a reload of the tab; Recalibrate starts again, Skip reads uncalibrated.
     page.reload()
-    page.wait_for_function(f"{STATE} === 'calibrated'", timeout=30_000)
+    page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=30_000)
     page.get_by_role("button", name="Recalibrate").click()
     assert page.evaluate(STATE) == "calibrating"
     page.get_by_role("button", name="Skip calibration").click()
     assert page.evaluate(STATE) == "uncalibrated"
     assert "Not calibrated" in page.locator("#calibration-state").inner_text()
     assert page.evaluate("sessionStorage.getItem('emojify-baseline')") is None
-    page.wait_for_function(f"{LABEL} === 'happy'", timeout=30_000)
+    page.wait_for_function(f"() => {LABEL} === 'happy'", timeout=30_000)
     name, _ = download(page, lambda: page.get_by_role("button", name="Generate emoji").click())
     assert name == "emoji-happy.png"
     assert errors == []
@@ -174,10 +174,10 @@ def test_live_calibrated_labels_follow_a_real_person(live_server, playwright_ins
       }, 40);
     }""")
     # Calibrate on a whole neutral segment: Recalibrate the moment one begins.
-    page.wait_for_function("window.__log.length > 0 && window.__log.at(-1).segment !== 0", timeout=30_000)
-    page.wait_for_function("window.__log.at(-1).segment === 0", timeout=30_000)
+    page.wait_for_function("() => window.__log.length > 0 && window.__log.at(-1).segment !== 0", timeout=30_000)
+    page.wait_for_function("() => window.__log.at(-1).segment === 0", timeout=30_000)
     page.get_by_role("button", name="Recalibrate").click()
-    page.wait_for_function(f"{STATE} === 'calibrated'", timeout=30_000)
+    page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=30_000)
     calibrated_at = page.evaluate("performance.now()")
     time.sleep(sum(SEGMENT_SECONDS.values()) + 2)  # one whole loop of the video
     log = [entry for entry in page.evaluate("window.__log") if entry["t"] >= calibrated_at]

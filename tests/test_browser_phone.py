@@ -48,10 +48,10 @@ def test_generate_page_first_screen_on_a_phone(live_server, playwright_instance,
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     create_avatar(page, live_server.url)
-    page.wait_for_function("document.getElementById('calibration-state').dataset.state === 'calibrating'",
+    page.wait_for_function("() => document.getElementById('calibration-state').dataset.state === 'calibrating'",
                            timeout=30_000)
     page.get_by_role("button", name="Skip calibration").click()
-    page.wait_for_function("document.getElementById('emotion-label').dataset.emotion", timeout=60_000)
+    page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion", timeout=60_000)
     assert page.evaluate("scrollY") == 0 and page.evaluate(OVERFLOW) == 0
     for selector in ("#camera", "#emotion-label", "#generate-button", "#avatar-live"):
         box = page.locator(selector).bounding_box()
@@ -122,7 +122,7 @@ def test_every_tile_grid_works_with_the_keyboard_alone(live_server, playwright_i
         page.keyboard.press("ArrowRight")
         value = page.evaluate(f"document.querySelector('input[name={name}]:checked').value")
         assert value != focused["value"]
-        page.wait_for_function(f"document.getElementById('avatar-preview').src.includes('{name}={value}')")
+        page.wait_for_function(f"() => document.getElementById('avatar-preview').src.includes('{name}={value}')")
         changed.add(name)
     assert changed == set(groups) - {"gender"}
     page.keyboard.press("Enter")  # focus is on "Save and make emojis"
@@ -147,7 +147,8 @@ def test_tiles_show_the_part_they_name_and_follow_the_look(live_server, playwrig
     # Picking red hair redraws the other parts' tiles with red hair.
     before = tile("Round")
     page.get_by_role("group", name="Hair color").get_by_role("radio", name="Red").check()
-    page.wait_for_function("[...document.querySelectorAll('#id_accessory img')].every(i => i.src.includes('hair_color=RED'))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#id_accessory img')].every(i => i.src.includes('hair_color=RED'))")
     assert np.abs(tile("Round") - before).mean() > 1
     browser.close()
 
@@ -161,7 +162,7 @@ def test_random_never_gives_sunglasses(live_server, playwright_instance):
     for _ in range(15):
         previous = page.locator("#avatar-preview").get_attribute("src")
         page.get_by_role("link", name="Random").click()
-        page.wait_for_function(f"document.getElementById('avatar-preview').getAttribute('src') !== {previous!r}")
+        page.wait_for_function(f"() => document.getElementById('avatar-preview').getAttribute('src') !== {previous!r}")
         look = page.evaluate("Object.fromEntries(new FormData(document.getElementById('avatar-form')))")
         assert look["accessory"] in safe
         tops.add(look["top"])
@@ -198,16 +199,16 @@ def test_share_copy_link_and_copy_image(live_server, playwright_instance):
     share_url = link.input_value()
     assert share_url.startswith(live_server.url) and "top=BUN" in share_url  # whole, not truncated
     page.get_by_role("button", name="Copy link").click()
-    page.wait_for_function("document.querySelector('.share-status').textContent.includes('Link copied')")
+    page.wait_for_function("() => document.querySelector('.share-status').textContent.includes('Link copied')")
     assert page.evaluate("navigator.clipboard.readText()") == share_url
     page.get_by_role("button", name="Copy image").click()
-    page.wait_for_function("document.querySelector('.share-status').textContent.includes('Image copied')")
+    page.wait_for_function("() => document.querySelector('.share-status').textContent.includes('Image copied')")
     copied = page.evaluate("""async () => { const [item] = await navigator.clipboard.read();
         const blob = await item.getType('image/png'); return [...new Uint8Array(await blob.arrayBuffer())]; }""")
     assert Image.open(io.BytesIO(bytes(copied))).size == (512, 512)
     # No Web Share API on desktop Linux: Share copies the link and says so.
     page.get_by_role("button", name="Share").click()
-    page.wait_for_function("document.querySelector('.share-status').textContent.includes('Link copied')")
+    page.wait_for_function("() => document.querySelector('.share-status').textContent.includes('Link copied')")
     context.close()
 
     # A phone's Web Share API (recorded here, as headless Chromium has none) gets the PNG file and the link.
@@ -219,7 +220,7 @@ def test_share_copy_link_and_copy_image(live_server, playwright_instance):
     page.goto(share_url)
     assert not page.get_by_role("button", name="Copy image").is_visible()  # a touch screen: no clipboard image
     page.get_by_role("button", name="Share").click()
-    page.wait_for_function("window.shared")
+    page.wait_for_function("() => window.shared")
     shared = page.evaluate("window.shared")
     assert shared["url"] == share_url and shared["files"][0]["type"] == "image/png" and shared["files"][0]["size"] > 1000
     assert page.locator(".share-status").inner_text() == "Shared."
@@ -238,16 +239,17 @@ def test_photo_messages_for_people_and_old_results_cleared(live_server, playwrig
 
     page.get_by_label("Photo").set_input_files(str(photo))
     page.get_by_role("button", name="Emojify").click()
-    page.wait_for_function("document.getElementById('emojify-status').textContent === 'Done.'", timeout=30_000)
+    page.wait_for_function("() => document.getElementById('emojify-status').textContent === 'Done.'", timeout=30_000)
     assert page.locator("#emojify-result").is_visible()
 
     page.get_by_label("Photo").set_input_files(str(wall))
     page.get_by_role("button", name="Emojify").click()
-    page.wait_for_function("document.getElementById('emojify-status').textContent.includes('No face found in this photo')")
+    page.wait_for_function(
+        "() => document.getElementById('emojify-status').textContent.includes('No face found in this photo')")
     assert not page.locator("#emojify-result").is_visible()  # the earlier result is gone
 
     page.get_by_label("Photo").set_input_files(str(junk))
     page.get_by_role("button", name="Emojify").click()
-    page.wait_for_function("document.getElementById('emojify-status').textContent.includes('not an image')")
+    page.wait_for_function("() => document.getElementById('emojify-status').textContent.includes('not an image')")
     assert not status.inner_text().startswith("image:") and status.inner_text().startswith("Not an image")
     browser.close()
