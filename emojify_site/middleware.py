@@ -37,8 +37,11 @@ class JsonApiErrorsMiddleware:
             message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else "request refused").format(
                 limit=settings.MAX_IMAGE_BYTES // (1024 * 1024))
         answer = JsonResponse({"error": message}, status=status)
-        if "Allow" in response:
-            answer["Allow"] = response["Allow"]
+        # What the layers below set stays (Allow, and the security middlewares' nosniff, X-Frame-Options,
+        # HSTS, Referrer-Policy…): only the body and what describes it are replaced.
+        for header, value in response.items():
+            if not header.lower().startswith("content-"):
+                answer[header] = value
         return answer
 
     @staticmethod

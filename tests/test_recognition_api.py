@@ -144,6 +144,19 @@ def test_bad_input_gets_a_4xx_json_error(client, make_request, status, message):
     assert message in response.json()["error"]
 
 
+@pytest.mark.parametrize("make_request, status", [
+    (lambda c: c.get("/api/no-such-endpoint"), 404),
+    (lambda c: c.post("/api/emotion", b"a=" + b"x" * (settings.MAX_REQUEST_BYTES + 10),
+                      content_type="application/x-www-form-urlencoded"), 413),
+])
+def test_json_errors_the_middleware_rewrites_keep_the_security_headers(client, make_request, status):
+    """Django's own refusals, answered as JSON by JsonApiErrorsMiddleware, keep what SecurityMiddleware and
+    XFrameOptionsMiddleware put on them (they used to leave without nosniff or X-Frame-Options)."""
+    response = make_request(client)
+    assert response.status_code == status and response["Content-Type"] == "application/json"
+    assert response["X-Content-Type-Options"] == "nosniff" and response["X-Frame-Options"] == "DENY"
+
+
 def test_oversized_request_is_refused_before_reading(client):
     response = client.post(URL, b"x" * 10, content_type="multipart/form-data; boundary=zzz",
                            CONTENT_LENGTH=str(settings.MAX_REQUEST_BYTES + 1))
