@@ -52,14 +52,12 @@ class JsonApiErrorsMiddleware:
             return False
 
 
-LOOPBACK = {"127.0.0.1", "::1"}
-
-
 class ProxiedClientAddressMiddleware:
     """Behind our nginx (settings.BEHIND_PROXY), REMOTE_ADDR becomes the client's address from X-Real-IP.
 
-    Trusted only on requests whose peer is loopback, i.e. nginx on this machine, which always overwrites the
-    header: a client cannot choose its own address.
+    Believed only from a peer on gunicorn's Unix socket, which `manage.py serve` puts in a folder only nginx's
+    worker may enter, and nginx always overwrites the header: a client cannot choose its own address. A
+    request over TCP — even from this machine's loopback — keeps its own peer address.
     """
 
     def __init__(self, get_response):
@@ -67,6 +65,9 @@ class ProxiedClientAddressMiddleware:
 
     def __call__(self, request):
         forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
-        if settings.BEHIND_PROXY and forwarded and request.META.get("REMOTE_ADDR") in LOOPBACK:
+        if settings.BEHIND_PROXY and forwarded and request.META.get("REMOTE_ADDR") == UNIX_SOCKET_PEER:
             request.META["REMOTE_ADDR"] = forwarded
         return self.get_response(request)
+
+
+UNIX_SOCKET_PEER = ""  # gunicorn's REMOTE_ADDR for a request on a Unix socket (its peer has no address)

@@ -121,9 +121,11 @@ if HTTPS:
     SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 30))
+    # A year, the least browsers' preload lists take: `preload` is said only with an age that allows it (it was
+    # said with 30 days). nginx sends the same header on the static files it serves (manage.py serve).
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS") or 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS >= 60 * 60 * 24 * 365
 
 # Content-Security-Policy on every HTML page (emojify_site/headers.py; Django 6.0's setting name). Scripts and
 # styles only from our own files, never inline; images also from blob: (an emoji just made, shown before it is

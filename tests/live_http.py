@@ -140,6 +140,11 @@ class Stack:
         return {int(pid) for pid in children}
 
 
+# The TLS terminator an HTTPS stack trusts (manage.py serve's default --trusted-proxy): X-Forwarded-Proto is
+# believed from this address only.
+TLS_TERMINATOR = "127.0.0.1"
+
+
 @contextlib.contextmanager
 def running_stack(*, workers: int, threads: int, timeout: float = 600, https: bool = False):
     """`manage.py serve` on free loopback ports with a fresh SQLite database; stopped on exit. With `https`,
@@ -158,8 +163,8 @@ def running_stack(*, workers: int, threads: int, timeout: float = 600, https: bo
         with open(Path(folder) / "serve.log", "w+") as log:
             started = time.monotonic()
             process = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--port", str(port), "--upstream-port", str(free_port()),
-                 "--workers", str(workers), "--threads", str(threads)],
+                [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", str(workers),
+                 "--threads", str(threads)],
                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
             try:
                 line = ""
@@ -171,7 +176,8 @@ def running_stack(*, workers: int, threads: int, timeout: float = 600, https: bo
                 master_pid = int(line.split("master pid ")[1].split(",")[0])
                 stack = Stack(port, master_pid, 0.0)
                 for _ in range(2 * workers):  # ready: the site answers through nginx, on every worker
-                    assert stack.client().request("GET", "/api/csrf", headers=behind_tls).status == 200
+                    client = stack.client(source=TLS_TERMINATOR if https else None)
+                    assert client.request("GET", "/api/csrf", headers=behind_tls).status == 200
                 stack.started_seconds = time.monotonic() - started
                 yield stack
             finally:

@@ -49,14 +49,17 @@ def test_behind_the_proxy_the_client_address_comes_from_nginx_and_only_from_it(s
     from emojify_site.middleware import ProxiedClientAddressMiddleware
 
     seen = ProxiedClientAddressMiddleware(lambda request: request.META["REMOTE_ADDR"])
-    through_nginx = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.9")
+    through_nginx = RequestFactory().get("/", REMOTE_ADDR="", HTTP_X_REAL_IP="203.0.113.9")  # gunicorn's socket
     from_elsewhere = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_REAL_IP="203.0.113.9")
+    # Another process on this machine reaching a gunicorn on TCP loopback is not nginx either.
+    from_loopback = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.9")
     settings.BEHIND_PROXY = True
     assert seen(through_nginx) == "203.0.113.9"
     assert seen(from_elsewhere) == "198.51.100.7"
+    assert seen(from_loopback) == "127.0.0.1"
     settings.BEHIND_PROXY = False
-    through_nginx.META["REMOTE_ADDR"] = "127.0.0.1"
-    assert seen(through_nginx) == "127.0.0.1"
+    through_nginx.META["REMOTE_ADDR"] = ""
+    assert seen(through_nginx) == ""
 
 
 def test_plain_http_production_settings_send_cookies_without_secure():
@@ -71,19 +74,37 @@ def test_plain_http_production_settings_send_cookies_without_secure():
         assert result.stdout.strip() == expected, result.stderr
 
 
-def test_nginx_workers_read_the_static_files_as_the_checkout_owner(tmp_path):
+def test_hsts_lasts_a_year_and_says_preload_only_when_it_does():
+    code = ("from django.conf import settings; "
+            "print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_PRELOAD, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS)")
+    for seconds, expected in (("", "31536000 True True"), ("2592000", "2592000 False True")):
+        env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+        result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                                cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+                                env=env | PRODUCTION | {"DJANGO_HSTS_SECONDS": seconds,
+                                                        "DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
+        assert result.stdout.strip() == expected, result.stderr
+
+
+def test_nginx_workers_read_the_static_files_as_the_checkout_owner_and_never_as_root(tmp_path):
     """Started as root, nginx would run its worker as `nobody`, who cannot read a checkout in a private folder
-    (every static file a 403, seen in a clone under a mktemp directory); as anyone else it is the caller."""
+    (every static file a 403, seen in a clone under a mktemp directory), so it runs as the checkout's owner —
+    but never as root: a root-owned checkout's worker is `nobody` (reading a copy of the static files, see
+    test_serving_limits). As anyone else it is the caller."""
+    import grp
     import pwd
     from pathlib import Path
 
     from emojify_site.management.commands.serve import render_nginx_config
 
-    config = render_nginx_config(prefix=tmp_path, listen="127.0.0.1:8000", upstream="127.0.0.1:8001",
+    config = render_nginx_config(prefix=tmp_path, listen="127.0.0.1:8000", upstream="unix:/x/gunicorn.sock",
                                  api_rate=20, api_burst=40)
     user_lines = [line for line in config.splitlines() if line.startswith("user ")]
-    owner = pwd.getpwuid(Path(settings.BASE_DIR).stat().st_uid).pw_name
-    assert user_lines == ([f"user {owner};"] if os.geteuid() == 0 else [])
+    owner = pwd.getpwuid(Path(settings.BASE_DIR).stat().st_uid)
+    worker = owner if owner.pw_uid != 0 else pwd.getpwnam("nobody")
+    group = grp.getgrgid(worker.pw_gid).gr_name
+    assert user_lines == ([f"user {worker.pw_name} {group};"] if os.geteuid() == 0 else [])
+    assert "user root" not in config
     settings_lines = "\n".join(line for line in config.splitlines() if not line.lstrip().startswith("#"))
     assert not re.search(r"@[A-Z_]+@", settings_lines), "a placeholder left unfilled"
 

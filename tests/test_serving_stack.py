@@ -19,7 +19,7 @@ from django.conf import settings
 from PIL import Image
 
 from . import images
-from .live_http import multipart, running_stack
+from .live_http import TLS_TERMINATOR, multipart, running_stack
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WORKERS, THREADS = 2, 2
@@ -36,12 +36,21 @@ def stack():
 
 def test_behind_a_tls_terminator_django_sees_https():
     """With HTTPS on, behind a balancer that terminates TLS: nginx passes its X-Forwarded-Proto on, so
-    Django answers rather than redirecting to https for ever; a request without the header is redirected."""
+    Django answers rather than redirecting to https for ever; a request without the header is redirected, and
+    so is one whose client says https itself without being the trusted terminator (it used to be believed)."""
     with running_stack(workers=1, threads=1, https=True) as stack:
-        client = stack.client()
+        client = stack.client(source=TLS_TERMINATOR)
         assert client.request("GET", "/api/csrf", headers={"X-Forwarded-Proto": "https"}).status == 200
         plain = client.request("GET", "/api/csrf")
         assert plain.status == 301 and plain.headers["Location"].startswith("https://")
+        claimed = stack.client().request("GET", "/api/csrf", headers={"X-Forwarded-Proto": "https"})
+        assert claimed.status == 301 and claimed.headers["Location"].startswith("https://")
+        # nginx's own static files carry Django's HSTS, a year with preload (it said preload with 30 days).
+        page = client.request("GET", "/api/csrf", headers={"X-Forwarded-Proto": "https"})
+        static = client.request("GET", "/static/favicon.svg", headers={"X-Forwarded-Proto": "https"})
+        assert static.status == 200 and static.headers["X-Content-Type-Options"] == "nosniff"
+        assert (static.headers["Strict-Transport-Security"] == page.headers["Strict-Transport-Security"]
+                == "max-age=31536000; includeSubDomains; preload")
 
 
 def frame() -> bytes:
