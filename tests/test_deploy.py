@@ -62,28 +62,27 @@ def test_behind_the_proxy_the_client_address_comes_from_nginx_and_only_from_it(s
     assert seen(through_nginx) == ""
 
 
+def production_settings(names: str, **environment) -> str:
+    """The settings `names` ("A, B") print under production variables plus `environment`, in a fresh process."""
+    code = f"from django.conf import settings as s; print(*(getattr(s, name) for name in '{names}'.split(', ')))"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                            cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+                            env=env | PRODUCTION | environment | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_plain_http_production_settings_send_cookies_without_secure():
-    code = ("from django.conf import settings; "
-            "print(settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT)")
     for https, expected in (("1", "True True True"), ("0", "False False False")):
-        env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-        result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
-                                cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
-                                env=env | PRODUCTION | {"DJANGO_HTTPS": https,
-                                                        "DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
-        assert result.stdout.strip() == expected, result.stderr
+        assert production_settings("CSRF_COOKIE_SECURE, SESSION_COOKIE_SECURE, SECURE_SSL_REDIRECT",
+                                   DJANGO_HTTPS=https) == expected
 
 
 def test_hsts_lasts_a_year_and_says_preload_only_when_it_does():
-    code = ("from django.conf import settings; "
-            "print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_PRELOAD, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS)")
     for seconds, expected in (("", "31536000 True True"), ("2592000", "2592000 False True")):
-        env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-        result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
-                                cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
-                                env=env | PRODUCTION | {"DJANGO_HSTS_SECONDS": seconds,
-                                                        "DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
-        assert result.stdout.strip() == expected, result.stderr
+        assert production_settings("SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD, SECURE_HSTS_INCLUDE_SUBDOMAINS",
+                                   DJANGO_HSTS_SECONDS=seconds) == expected
 
 
 def test_nginx_workers_read_the_static_files_as_the_checkout_owner_and_never_as_root(tmp_path):
