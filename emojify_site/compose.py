@@ -51,7 +51,7 @@ def place_avatar(image: np.ndarray, look: Mapping[str, str], face: FaceReading) 
 
 
 def emojify_image(image: np.ndarray, look: Mapping[str, str]) -> EmojifyResult:
-    faces = read_faces(image, min_face=PHOTO_MIN_FACE, first_pass=None)  # every face counts
+    faces = read_faces(image, min_face=PHOTO_MIN_FACE, every_face=True)
     replaced = [face for face in faces if face.emotion is not None]
     output = image.copy()
     # Smallest first, so a large face in front is drawn over a smaller one behind it.

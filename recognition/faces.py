@@ -31,6 +31,13 @@ PHOTO_MIN_FACE = 0.05
 # time, and only when none is there down to WEBCAM_MIN_FACE (bench/detector_tuning.py: 76.2% of faces found
 # against 76.6% with a 20% first pass; on the benchmark's webcam frames detection takes 1.4 ms instead of 2.6).
 WEBCAM_FIRST_PASS_FACE = 0.25
+# A photo (every face counts) is searched band by band, each size of face at the resolution the webcam path
+# searches it: faces of at least WEBCAM_FIRST_PASS_FACE of the shorter side, then down to WEBCAM_MIN_FACE,
+# then down to PHOTO_MIN_FACE, each pass only up to BAND_OVERLAP times the band above's smallest face. Big faces
+# searched at the fine resolution small ones need were a second "face" on skimage's astronaut's shoulder (at
+# 640–1080 px wide) where the webcam path, and so "Generate from photo", found one.
+PHOTO_BANDS = (WEBCAM_FIRST_PASS_FACE, WEBCAM_MIN_FACE, PHOTO_MIN_FACE)
+BAND_OVERLAP = 1.25
 SCALE_FACTOR = 1.15  # the cascade's step between window sizes (see bench/detector_tuning.py)
 MIN_NEIGHBOURS = 3  # overlapping hits needed to call it a face
 MIN_CLASSIFY_PIXELS = 40  # px in the original image: smaller faces are found but too blurry to read
@@ -84,18 +91,39 @@ def _by_emotion(probabilities: np.ndarray | None) -> dict[str, float] | None:
 
 
 def detect_faces(gray: np.ndarray, min_face: float = WEBCAM_MIN_FACE,
-                 first_pass: float | None = None) -> list[tuple[int, int, int, int]]:
-    """Face boxes (x, y, w, h) in `gray`'s coordinates, largest first."""
+                 first_pass: float | None = None, max_face: float | None = None) -> list[tuple[int, int, int, int]]:
+    """Face boxes (x, y, w, h) in `gray`'s coordinates, largest first; `max_face`, where given, is the largest
+    face looked for, as a share of the shorter side."""
     if first_pass and first_pass > min_face:
         return detect_faces(gray, first_pass) or detect_faces(gray, min_face)
     height, width = gray.shape
     scale = min(1.0, CASCADE_WINDOW / max(min_face * min(height, width), 1))
     small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
                        interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    largest = (0, 0) if max_face is None else (max(CASCADE_WINDOW, round(max_face * min(height, width) * scale)),) * 2
     found = _cascade().detectMultiScale(small, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBOURS,
-                                        minSize=(CASCADE_WINDOW, CASCADE_WINDOW))
+                                        minSize=(CASCADE_WINDOW, CASCADE_WINDOW), maxSize=largest)
     boxes = [tuple(int(round(value / scale)) for value in box) for box in found]
     return sorted(boxes, key=lambda box: box[2] * box[3], reverse=True)
+
+
+def detect_every_face(gray: np.ndarray, min_face: float = PHOTO_MIN_FACE) -> list[tuple[int, int, int, int]]:
+    """Every face down to `min_face` of the shorter side, each size band at its own resolution (PHOTO_BANDS),
+    largest first; a face found again in a finer band is kept once, as the coarser band found it."""
+    boxes, largest = [], None
+    for band in sorted({band for band in PHOTO_BANDS if band > min_face} | {min_face}, reverse=True):
+        boxes += [box for box in detect_faces(gray, band, max_face=largest)
+                  if not any(_overlap(box, kept) for kept in boxes)]
+        largest = band * BAND_OVERLAP
+    return sorted(boxes, key=lambda box: box[2] * box[3], reverse=True)
+
+
+def _overlap(a, b) -> bool:
+    """Whether either box's centre lies inside the other."""
+    def inside(box, other):
+        x, y = box[0] + box[2] / 2, box[1] + box[3] / 2
+        return other[0] <= x <= other[0] + other[2] and other[1] <= y <= other[1] + other[3]
+    return inside(a, b) or inside(b, a)
 
 
 def crop_face(gray: np.ndarray, box) -> np.ndarray:
@@ -113,17 +141,18 @@ def crop_face(gray: np.ndarray, box) -> np.ndarray:
 
 
 def read_faces(image: np.ndarray, *, min_face: float = WEBCAM_MIN_FACE,
-               first_pass: float | None = WEBCAM_FIRST_PASS_FACE,
+               first_pass: float | None = WEBCAM_FIRST_PASS_FACE, every_face: bool = False,
                baseline: np.ndarray | None = None) -> list[FaceReading]:
     """Every face in a BGR or grayscale image with its emotion probabilities, largest face first.
 
     With a `baseline` (the person's resting-face reading, ml.calibration) each reading is calibrated to it
-    and the model's own reading is kept as `raw_probabilities`. An image shrunk on decode (its `scale` > 1,
+    and the model's own reading is kept as `raw_probabilities`. `every_face` searches a photo for every face
+    down to `min_face` (detect_every_face) instead of the webcam's largest faces first. An image shrunk on decode (its `scale` > 1,
     recognition.images.ShrunkImage) is answered in the upload's pixels: boxes and the readable-size limit.
     """
     gray = to_grayscale(image)
     scale = getattr(image, "scale", 1.0)
-    boxes = detect_faces(gray, min_face=min_face, first_pass=first_pass)
+    boxes = detect_every_face(gray, min_face) if every_face else detect_faces(gray, min_face, first_pass)
     readable = [box for box in boxes if min(box[2], box[3]) * scale >= MIN_CLASSIFY_PIXELS]
     raw = classifier().predict(preprocess_faces([crop_face(gray, box) for box in readable]))
     by_box = dict(zip(readable, raw))

@@ -84,6 +84,24 @@ def test_too_small_faces_are_left_alone_and_reported(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("side", [512, 768, 1024])
+@pytest.mark.parametrize("extension", [".png", ".jpg"])
+def test_a_photo_of_one_person_has_one_face_as_generate_from_photo_finds(client, side, extension):
+    """skimage's astronaut as a person uploads her: one face, where /api/emoji ("Generate from photo") finds it.
+    Searched at the resolution small faces need, her shoulder was a second face from 640 px up (issue 34)."""
+    photo = cv2.resize(images.astronaut_bgr(), (side, side), interpolation=cv2.INTER_CUBIC)
+    upload = io.BytesIO(images.encode(photo, extension))
+    response = client.post(URL, {"image": upload})
+    assert response["X-Faces"] == "1" and response["X-Faces-Too-Small"] == "0"
+    changed = np.argwhere(np.any(decode(response).astype(int) - photo.astype(int) > 40, axis=2))
+    emoji = client.post("/api/emotion", {"image": io.BytesIO(images.encode(photo, extension))}).json()
+    x, y, w, h = emoji["faces"][emoji["primary"]]["box"]
+    assert len(emoji["faces"]) == 1
+    (top, left), (bottom, right) = changed.min(axis=0), changed.max(axis=0)
+    assert left < x + w / 2 < right and top < y + h / 2 < bottom  # the avatar is over the face the page reads
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("fields, status", [({"avatar": "999"}, 404), ({"format": "gif"}, 400),
                                             ({"top": "NOPE"}, 400)])
 def test_bad_fields_are_4xx_json(client, fields, status):
