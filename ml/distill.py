@@ -159,15 +159,18 @@ def student_accuracy():
 
 
 def main(argv=None) -> int:
-    from .train import DEFAULT_DATA
+    from .dataset import DEFAULT_DATA, DatasetError, load_dataset, training_rows
 
     parser = argparse.ArgumentParser(prog="python -m ml.distill", description=__doc__.splitlines()[0])
     parser.add_argument("--teachers", nargs="+", required=True, help=".keras weights of the ensemble")
     parser.add_argument("--out", required=True, help="where to write the readings (.npz)")
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="FER2013 CSV (.csv/.csv.gz) or image folders")
+    parser.add_argument("--data", default=str(DEFAULT_DATA),
+                        help="FER+ CSV (votes), FER2013 CSV (.csv/.csv.gz) or image folders")
     parser.add_argument("--usage", default="Training", help="rows to read (the ones ml.train trains on)")
+    parser.add_argument("--targets", choices=["probability", "majority"], default="probability",
+                        help="as ml.train's: with FER+ votes, which faces have a target decides the rows read")
+    parser.add_argument("--min-votes", type=int, default=2, help="as ml.train's")
     args = parser.parse_args(argv)
-    from .dataset import DatasetError, load_dataset
     from .preprocess import preprocess_faces
 
     missing = [teacher for teacher in args.teachers if not Path(teacher).is_file()]
@@ -176,7 +179,7 @@ def main(argv=None) -> int:
     if not Path(args.out).resolve().parent.is_dir():
         parser.error(f"no folder for {args.out}")
     try:
-        rows = load_dataset(args.data).subset(args.usage)
+        rows, targets = training_rows(load_dataset(args.data), args.usage, args.targets, min_votes=args.min_votes)
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -186,8 +189,8 @@ def main(argv=None) -> int:
     print(f"reading {len(rows)} {args.usage} faces with {len(args.teachers)} teachers", flush=True)
     readings = ensemble_readings(args.teachers, preprocess_faces(rows.faces))
     save_readings(args.out, readings, faces_fingerprint(rows.faces, rows.labels), args.teachers)
-    agreement = float(np.mean(readings.argmax(axis=1) == rows.labels))
-    print(f"the ensemble agrees with {agreement:.1%} of the labels; wrote {args.out}")
+    agreement = float(np.mean(readings.argmax(axis=1) == targets.argmax(axis=1)))
+    print(f"the ensemble agrees with {agreement:.1%} of the labels (FER+: the most-voted); wrote {args.out}")
     return 0
 
 

@@ -2,7 +2,10 @@
 
     python -m ml.evaluate DATA [--weights PATH] [--usage PublicTest] [--precision dynamic_int8]
 
-Prints the per-class report and confusion matrix; the LAST line is exactly ``accuracy=0.XXXX``.
+Prints the per-class report and confusion matrix; the LAST line is exactly ``accuracy=0.XXXX``. On a FER+ file
+that is the accuracy against the ten taggers' majority label (faces whose votes tie, or whose majority is
+contempt, unknown or not a face, are left out and counted), with FER2013's single label's accuracy on the
+line before.
 """
 from __future__ import annotations
 
@@ -16,8 +19,18 @@ from .preprocess import preprocess_faces
 
 
 def evaluate(classifier: EmotionClassifier, dataset: FaceDataset) -> dict:
+    """The report over the faces that have a label (all of them, but for FER+'s ties and non-emotions)."""
+    dataset = dataset.labelled()
     probabilities = classifier.predict(preprocess_faces(dataset.faces))
     return classification_report(dataset.labels, probabilities.argmax(axis=1))
+
+
+def fer2013_label_accuracy(classifier: EmotionClassifier, dataset: FaceDataset) -> dict | None:
+    """On a FER+ file: agreement with FER2013's own single label, where it is known (None for other data)."""
+    if dataset.fer2013_labels is None:
+        return None
+    report = evaluate(classifier, dataset.with_fer2013_labels())
+    return {"accuracy": report["accuracy"], "count": report["count"]}
 
 
 def main(argv=None) -> int:
@@ -42,7 +55,13 @@ def main(argv=None) -> int:
         return 2
     report = evaluate(classifier, dataset)
     print(f"{dataset.source}: {report['count']} faces, weights {classifier.weights}, {classifier.precision}")
+    if dataset.votes is not None:
+        print(f"labels: the FER+ taggers' majority; {len(dataset) - report['count']} of {len(dataset)} faces left "
+              f"out (votes tied, or most taggers said contempt, unknown or not a face)")
     print(format_report(report))
+    fer2013 = fer2013_label_accuracy(classifier, dataset)
+    if fer2013:
+        print(f"FER2013's single label, {fer2013['count']} faces: accuracy {fer2013['accuracy']:.4f}")
     print(f"accuracy={report['accuracy']:.4f}")
     return 0
 

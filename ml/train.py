@@ -1,6 +1,11 @@
-"""Train the five-conv emotion CNN on FER2013.
+"""Train the five-conv emotion CNN on FER2013's faces, labelled by FER+'s ten taggers.
 
-    python -m ml.train [--data PATH] [--epochs 80] [--time-budget-minutes 70] [--seed 0] [--output-dir ml/weights]
+    python -m ml.train [--data PATH] [--targets probability] [--epochs 80] [--time-budget-minutes 70] [--seed 0]
+                       [--output-dir ml/weights]
+
+With a FER+ file (the default) each training face's target is its taggers' votes (`--targets probability`,
+Barsoum et al. 2016) or their majority (`--targets majority`), and the checkpoint is picked on the majority
+label of the validation faces; with a FER2013 file (no votes) the target is FER2013's single label.
 
 Reads top to bottom: data → model → fit (the best PublicTest checkpoint kept, read with the served mirror
 test-time augmentation) → evaluate as served → weights, the served .tflite (ml.export), model card JSON and
@@ -20,13 +25,19 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fer2013" / "fer2013.csv.gz"
+from .dataset import DEFAULT_DATA
+
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "weights"
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="FER2013 CSV (.csv/.csv.gz) or image folders")
+    parser.add_argument("--data", default=str(DEFAULT_DATA),
+                        help="FER+ CSV (votes), FER2013 CSV (.csv/.csv.gz) or image folders")
+    parser.add_argument("--targets", choices=["probability", "majority"], default="probability",
+                        help="with FER+ votes: learn the taggers' vote shares, or one-hot of their majority")
+    parser.add_argument("--min-votes", type=int, default=2,
+                        help="with --targets probability: drop answers fewer taggers than this gave (outliers)")
     parser.add_argument("--train-usage", default="Training", help="rows to train on")
     parser.add_argument("--val-usage", default="PublicTest", help="rows that pick the best checkpoint")
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT))
@@ -123,10 +134,10 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from .dataset import DatasetError, file_sha256, load_dataset
+    from .dataset import DatasetError, file_sha256, load_dataset, training_rows
     from .distill import (ReadingsError, distillation_loss, distilled_labels, faces_fingerprint, load_readings,
                           online_distillation_trainer, student_accuracy)
-    from .evaluate import evaluate
+    from .evaluate import evaluate, fer2013_label_accuracy
     from .export import export
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
@@ -158,14 +169,19 @@ def main(argv=None) -> int:
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    train, val = dataset.subset(args.train_usage), dataset.subset(args.val_usage)
+    # FER+: the taggers' votes are the target (faces they give none are left out) and validation reads their
+    # majority label; FER2013: its single label for both.
+    train, train_y = training_rows(dataset, args.train_usage, args.targets, min_votes=args.min_votes)
+    val = dataset.subset(args.val_usage).labelled()
     if not len(train) or not len(val):
         print(f"error: {args.data}: need rows with Usage {args.train_usage!r} and {args.val_usage!r} "
               f"(found {len(train)} and {len(val)})", file=sys.stderr)
         return 2
     print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
+    if train.votes is not None:
+        print(f"targets: FER+ votes, {args.targets}; validation on the majority label (ties and contempt, "
+              f"unknown or not-a-face majorities left out)", flush=True)
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
-    train_y = keras.utils.to_categorical(train.labels, len(EMOTIONS))
     if args.teacher_readings:
         try:
             readings = load_readings(args.teacher_readings, faces_fingerprint(train.faces, train.labels))
@@ -173,11 +189,11 @@ def main(argv=None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         train_y = distilled_labels(train_y, readings, args.distill)
-        print(f"labels: {1 - args.distill:.0%} FER2013, {args.distill:.0%} the teachers' reading", flush=True)
+        print(f"labels: {1 - args.distill:.0%} the data's, {args.distill:.0%} the teachers' reading", flush=True)
     elif args.teachers:
-        print(f"labels: {1 - args.distill:.0%} FER2013, {args.distill:.0%} the reading of {len(args.teachers)} "
+        print(f"labels: {1 - args.distill:.0%} the data's, {args.distill:.0%} the reading of {len(args.teachers)} "
               f"teachers of each augmented face" + (f", mixup {args.mixup}" if args.mixup else ""), flush=True)
-    class_weight = balanced_class_weights(train.labels, args.class_balance) if args.class_balance else None
+    class_weight = balanced_class_weights(train_y.argmax(axis=1), args.class_balance) if args.class_balance else None
 
     # --- model ---
     widths = tuple(int(width) for width in args.widths.split(","))
@@ -257,7 +273,9 @@ def main(argv=None) -> int:
                        "fit_seconds": round(fit_seconds, 1),
                        "wall_seconds": round(wall_seconds, 1)},
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},
-        "evaluation": {"usage": args.val_usage, "served_precision": served.precision, **report},
+        "evaluation": {"usage": args.val_usage, "served_precision": served.precision,
+                       "labels": "FER+ majority" if val.votes is not None else "single label", **report,
+                       "fer2013_labels": fer2013_label_accuracy(served, dataset.subset(args.val_usage))},
     }
     (output_dir / "model_card.json").write_text(json.dumps(card, indent=2))
     plot_training_curves(history, output_dir / "training_curves.png",

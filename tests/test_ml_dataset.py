@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ml.dataset import DatasetError, load_dataset
+from ml.dataset import NO_LABEL, DatasetError, load_dataset, majority_labels, vote_targets
 from ml.labels import EMOTIONS
 from ml.preprocess import preprocess_face, preprocess_faces
 
@@ -74,6 +74,63 @@ def test_preprocess_accepts_colour_and_any_size():
     big = cv2.resize(pixels(2), (200, 200), interpolation=cv2.INTER_NEAREST)
     out = preprocess_face(big)
     assert out.shape == (48, 48, 1) and 0.0 <= out.min() and out.max() <= 1.0
+
+
+FERPLUS_HEADER = "Usage,pixels,emotion,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"
+
+
+def ferplus_text(rows) -> str:
+    """A FER+ file: (usage, face, FER2013 label or -1, ten vote counts) per row."""
+    return "\n".join([FERPLUS_HEADER] + [f"{usage},{' '.join(map(str, face.ravel()))},{label},{','.join(map(str, votes))}"
+                                          for usage, face, label, votes in rows]) + "\n"
+
+
+#            neutral happy surprise sad anger disgust fear contempt unknown NF
+FERPLUS_ROWS = [("Training", pixels(1), 4, (6, 0, 0, 3, 1, 0, 0, 0, 0, 0)),  # FER2013 says sad, 6 of 10 neutral
+                ("Training", pixels(2), -1, (0, 0, 4, 0, 0, 0, 4, 0, 2, 0)),  # a tie: surprise or fear
+                ("Training", pixels(3), 3, (0, 0, 0, 0, 0, 0, 0, 0, 1, 9)),  # not a face
+                ("PublicTest", pixels(4), 0, (1, 0, 0, 0, 2, 0, 0, 7, 0, 0)),  # most say contempt
+                ("PublicTest", pixels(5), 3, (0, 10, 0, 0, 0, 0, 0, 0, 0, 0))]
+
+
+def test_ferplus_file_is_labelled_by_the_taggers_majority_with_fer2013s_label_kept(tmp_path):
+    path = tmp_path / "ferplus.csv"
+    path.write_text(ferplus_text(FERPLUS_ROWS))
+    data = load_dataset(path)
+    neutral, sad, happy = (EMOTIONS.index(name) for name in ("neutral", "sad", "happy"))
+    assert data.labels.tolist() == [neutral, NO_LABEL, NO_LABEL, NO_LABEL, happy]
+    assert data.fer2013_labels.tolist() == [sad, NO_LABEL, 3, 0, 3]
+    assert data.votes.shape == (5, 10) and data.votes[0].tolist() == list(FERPLUS_ROWS[0][3])
+    np.testing.assert_array_equal(data.faces[3], FERPLUS_ROWS[3][1])
+    assert data.labelled().labels.tolist() == [neutral, happy]  # ties, NF and contempt majorities left out
+    assert data.with_fer2013_labels().labels.tolist() == [sad, 3, 0, 3]
+    public = data.subset("PublicTest")
+    assert len(public) == 2 and public.votes.shape == (2, 10) and public.fer2013_labels.tolist() == [0, 3]
+
+
+def test_vote_targets_drop_single_votes_and_answers_the_site_has_no_face_for():
+    votes = np.array([row[3] for row in FERPLUS_ROWS])
+    probability = vote_targets(votes)
+    neutral, sad, angry = (EMOTIONS.index(name) for name in ("neutral", "sad", "angry"))
+    expected = np.zeros(7)
+    expected[[neutral, sad]] = [6 / 9, 3 / 9]  # anger's single vote is an outlier
+    np.testing.assert_allclose(probability[0], expected, atol=1e-6)
+    assert probability[1, EMOTIONS.index("surprise")] == probability[1, EMOTIONS.index("fear")] == 0.5
+    assert probability[2].sum() == 0  # most taggers said not a face: no target
+    assert probability[3, angry] == 1.0  # contempt's votes dropped, anger's two kept
+    np.testing.assert_allclose(vote_targets(votes, min_votes=1)[0, angry], 0.1)
+    majority = vote_targets(votes, "majority")
+    assert majority.sum(axis=1).tolist() == [1, 0, 0, 0, 1] and majority[0, neutral] == 1
+    assert majority_labels(votes).tolist() == [neutral, NO_LABEL, NO_LABEL, NO_LABEL, EMOTIONS.index("happy")]
+    with pytest.raises(ValueError, match="unknown target mode"):
+        vote_targets(votes, "crossentropy")
+
+
+def test_malformed_ferplus_votes_name_file_and_line(tmp_path):
+    path = tmp_path / "bad_votes.csv"
+    path.write_text(ferplus_text([("Training", pixels(1), 3, (0, 10, 0, 0, 0, 0, 0, 0, 0, "x"))]))
+    with pytest.raises(DatasetError, match=r"bad_votes.csv:2: FER\+ votes .* must be counts"):
+        load_dataset(path)
 
 
 ZEROS = " ".join(["0"] * 2304)

@@ -143,6 +143,64 @@ def test_evaluate_bad_input_is_a_clear_error(tmp_path, capsys):
     assert "bad.csv:2" in capsys.readouterr().err
 
 
+@pytest.fixture(scope="module")
+def tiny_ferplus_csv(tmp_path_factory):
+    """The synthetic faces in FER+'s layout: most of ten votes for the face's class, the rest spread; every
+    tenth face's FER2013 label is wrong (as FER2013's single labels often are) and every seventh is unmatched."""
+    from ml.dataset import FERPLUS_COLUMN_OF_EMOTION, FERPLUS_VOTES
+
+    path = tmp_path_factory.mktemp("ferplus") / "tiny_ferplus.csv"
+    faces, labels = synthetic_faces(280, seed=5)
+    rng = np.random.default_rng(5)
+    rows = []
+    for index, (face, label) in enumerate(zip(faces, labels)):
+        votes = np.zeros(len(FERPLUS_VOTES), int)
+        votes[FERPLUS_COLUMN_OF_EMOTION[label]] = 7
+        np.add.at(votes, rng.integers(0, len(FERPLUS_VOTES), 3), 1)
+        fer2013 = -1 if index % 7 == 0 else (label + 1) % len(EMOTIONS) if index % 10 == 0 else label
+        usage = "Training" if index < 224 else "PublicTest"
+        rows.append(f"{usage},{' '.join(map(str, face.ravel()))},{fer2013},{','.join(map(str, votes))}")
+    path.write_text(f"Usage,pixels,emotion,{','.join(FERPLUS_VOTES)}\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_training_on_ferplus_votes_and_evaluating_against_their_majority(tiny_ferplus_csv, tmp_path, capsys):
+    code = train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(tmp_path), "--epochs", "3",
+                       "--batch-size", "32", "--warmup-epochs", "1", "--widths", "8,8,8,8,8", "--dense-units", "8",
+                       "--time-budget-minutes", "0"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "targets: FER+ votes, probability" in out
+    card = json.loads((tmp_path / "model_card.json").read_text())
+    assert card["training"]["targets"] == "probability"
+    assert card["data"]["train_rows"] == 224 and card["data"]["val_rows"] == 56  # no tie, no non-emotion here
+    assert card["evaluation"]["labels"] == "FER+ majority"
+    assert card["evaluation"]["fer2013_labels"]["count"] == 56 - 8  # 8 of the 56 have no FER2013 label
+
+    assert evaluate.main([str(tiny_ferplus_csv), "--weights", str(tmp_path / "emotion_cnn.keras"),
+                          "--usage", "PublicTest"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "labels: the FER+ taggers' majority; 0 of 56 faces left out" in lines[1]
+    assert lines[-2].startswith("FER2013's single label, 48 faces: accuracy 0.")
+    assert float(lines[-1].split("=")[1]) == pytest.approx(card["evaluation"]["accuracy"], abs=1e-4)
+
+
+def test_teacher_readings_of_ferplus_rows_line_up_with_the_rows_training_keeps(tiny_ferplus_csv, tmp_path, capsys):
+    """ml.distill reads exactly the FER+ rows ml.train keeps (those the votes give a target), so the readings'
+    fingerprint matches and training takes them."""
+    from ml import distill
+
+    teacher = tmp_path / "teacher"
+    tiny_run = ["--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8", "--time-budget-minutes", "0"]
+    assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(teacher), "--epochs", "1", *tiny_run]) == 0
+    readings = tmp_path / "readings.npz"
+    assert distill.main(["--teachers", str(teacher / "emotion_cnn.keras"), "--data", str(tiny_ferplus_csv),
+                         "--out", str(readings)]) == 0
+    assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(tmp_path / "student"), "--epochs", "1",
+                       "--teacher-readings", str(readings), *tiny_run]) == 0
+    assert "labels: 50% the data's, 50% the teachers' reading" in capsys.readouterr().out
+
+
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
     """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
     code = train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path), "--epochs", "6",
@@ -301,7 +359,7 @@ def test_distillation_reads_the_training_faces_and_trains_on_the_mixed_labels(tr
     assert train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "2",
                        "--batch-size", "32", "--widths", "8,16,16,32,32", "--dense-units", "32",
                        "--teacher-readings", str(readings_path), "--distill", "0.5"]) == 0
-    assert "labels: 50% FER2013, 50% the teachers' reading" in capsys.readouterr().out
+    assert "labels: 50% the data's, 50% the teachers' reading" in capsys.readouterr().out
     card = json.loads((output / "model_card.json").read_text())
     assert card["training"]["teacher_readings"] == str(readings_path) and card["training"]["distill"] == 0.5
 
@@ -344,7 +402,7 @@ def test_online_distillation_trains_on_the_teachers_reading_of_each_augmented_fa
                        "--teachers", str(teacher), str(teacher), "--distill", "0.7", "--mixup", "0.4",
                        "--random-erasing", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "labels: 30% FER2013, 70% the reading of 2 teachers of each augmented face, mixup 0.4" in out
+    assert "labels: 30% the data's, 70% the reading of 2 teachers of each augmented face, mixup 0.4" in out
     card = json.loads((output / "model_card.json").read_text())
     assert card["training"]["teachers"] == [str(teacher)] * 2 and card["training"]["mixup"] == 0.4
     from ml.dataset import file_sha256
