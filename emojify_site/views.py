@@ -37,6 +37,8 @@ def model_figures() -> dict | None:
     recall = {emotion: scores["recall"] for emotion, scores in evaluation.get("per_class", {}).items()}
     ranked = sorted(recall, key=recall.get, reverse=True)
     return {"accuracy": evaluation.get("accuracy"), "usage": evaluation.get("usage"),
+            # "FER+ majority": the held-out faces' label is what most of their ten taggers said.
+            "crowd_labels": evaluation.get("labels") == "FER+ majority",
             "count": evaluation.get("count"), "recall": recall, "best": ranked[:2], "worst": ranked[-2:],
             # Real photos (bench/real_photos.py --write-card): what users' faces are like.
             "portraits": card.get("real_photos", {}).get("portraits-dev"),

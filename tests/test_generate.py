@@ -93,3 +93,14 @@ def test_home_shows_the_card_of_the_configured_model(client, settings, tmp_path)
     settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
     page = client.get("/").content.decode()
     assert "12 held-out" in page and "MyTest" in page and "<strong>43%</strong>" in page
+
+
+@pytest.mark.django_db
+def test_home_says_when_the_figure_is_agreement_with_ten_taggers(client, settings, tmp_path):
+    card = {"evaluation": {"accuracy": 0.8512, "usage": "PublicTest", "count": 3370, "labels": "FER+ majority",
+                           "per_class": {"happy": {"recall": 0.9}, "fear": {"recall": 0.1}}}}
+    (tmp_path / "model_card.json").write_text(json.dumps(card))
+    settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
+    page = client.get("/").content.decode()
+    assert "ten people each labelled them" in page and "On 3370 held-out faces" in page
+    assert "<strong>85%</strong>" in page and "we trained on FER2013." not in page
