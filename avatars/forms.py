@@ -7,7 +7,7 @@ from django import forms
 from . import animation
 from .models import ATTRIBUTES, SavedAvatar
 from .presets import GENDERS, preset
-from .rendering import DEFAULT_PNG_SIZE, PNG_SIZES, THUMBNAIL_PARTS
+from .rendering import DEFAULT_PNG_SIZE, GRAPHIC_CLOTHING, PNG_SIZES, THUMBNAIL_PARTS
 from .vocabulary import COLOUR_ATTRIBUTES
 from .widgets import GenderSelect, SwatchSelect, TileSelect
 
@@ -62,10 +62,19 @@ class AvatarForm(LookForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["shirt_graphic"].help_text = "Printed on the graphic shirt: picking a graphic puts it on."
         # Tiles show the look as the form holds it: what was posted, else the avatar or the initial values.
         self.current_look = {name: self[name].value() for name in ATTRIBUTES}
         for name in THUMBNAIL_PARTS:
             self.fields[name].widget.look = self.current_look
+
+    def clean(self):
+        cleaned = super().clean()
+        # A graphic picked (without the clothing) is worn on the graphic shirt, as the tiles show it.
+        if ("shirt_graphic" in self.changed_data and "clothing" not in self.changed_data
+                and cleaned.get("shirt_graphic", "NONE") != "NONE"):
+            cleaned["clothing"] = GRAPHIC_CLOTHING
+        return cleaned
 
 
 class RenderOptionsForm(forms.Form):

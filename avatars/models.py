@@ -42,7 +42,7 @@ class SavedAvatar(models.Model):
     clothing_color = attribute_field("clothing_color")
     shirt_graphic = attribute_field("shirt_graphic")
     shirt_text = models.CharField("custom shirt text", max_length=SHIRT_TEXT_MAX_LENGTH, blank=True,
-                                  help_text="Printed on a graphic shirt when its graphic is 'Custom text'.")
+                                  help_text="Printed on the graphic shirt when its graphic is “Your own text”.")
     nose = attribute_field("nose")
     style = attribute_field("style", "background shape")
     background_color = attribute_field("background_color")

@@ -81,10 +81,24 @@ def _square(svg: str) -> str:
                        f'width="{SVG_SIDE}" height="{SVG_SIDE}" viewBox="{-margin} 0 {SVG_SIDE} {SVG_SIDE}"', 1)
 
 
+# Hair styles python-avatars draws in fixed colours (no "Hair-Color" group to fill, or one whose shape keeps a
+# fill of its own): the ids of their coloured shapes, given the chosen hair colour here. Without it "Shaved
+# sides" stayed blonde and "Straight 2" auburn whatever colour was picked.
+FIXED_COLOUR_HAIR = {pa.HairType.SHAVED_SIDES: ("shaved_sides_Hair", "shaved_sides_Copetón"),
+                     pa.HairType.STRAIGHT_2: ("straight_2_Color",)}
+
+
+def _colour_fixed_hair(svg: str, look: Mapping[str, str]) -> str:
+    colour = member("hair_color", look["hair_color"]).value
+    for identifier in FIXED_COLOUR_HAIR.get(member("top", look["top"]), ()):
+        svg = re.sub(f'(id="{re.escape(identifier)}" fill=")#[0-9A-Fa-f]{{6}}"', rf'\g<1>{colour}"', svg)
+    return svg
+
+
 @lru_cache(maxsize=512)
 def _svg(key: tuple, emotion: str, transparent: bool) -> str:
     look = dict(key)
-    svg = build_avatar(look, emotion, transparent=transparent).render()
+    svg = _colour_fixed_hair(build_avatar(look, emotion, transparent=transparent).render(), look)
     prefix = "av" + hashlib.sha1(repr((key, emotion, transparent)).encode()).hexdigest()[:10] + "-"
     return _square(_scope_ids(svg, prefix))
 
@@ -157,8 +171,16 @@ def _thumbnail(key: tuple, part: str) -> bytes:
     return raster.png_bytes(svg, THUMBNAIL_SIZE)
 
 
+# A shirt graphic shows only on the graphic shirt: its tiles are drawn on it (picking one puts it on, see
+# AvatarForm and avatar_form.js), "Your own text" with a sample until the person writes theirs.
+GRAPHIC_CLOTHING = pa.ClothingType.GRAPHIC_SHIRT.name
+SAMPLE_SHIRT_TEXT = "Your text"
+
+
 def render_thumbnail(look: Mapping[str, str], part: str) -> bytes:
     """Small PNG of the avatar, cropped to `part` (one of THUMBNAIL_PARTS): one picture tile of the form."""
     if part not in THUMBNAIL_PARTS:
         raise ValueError(f"no thumbnails for {part!r}")
+    if part == "shirt_graphic":
+        look = {**look, "clothing": GRAPHIC_CLOTHING, "shirt_text": look.get("shirt_text") or SAMPLE_SHIRT_TEXT}
     return _thumbnail(look_key(look), part)

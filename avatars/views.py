@@ -21,7 +21,7 @@ from .models import ATTRIBUTES, SavedAvatar, share_query
 from .ownership import MAX_AVATARS, avatars_of, claim, over_the_cap
 from .presets import FIRST_FIELDS, preset
 from .random_look import random_look
-from .rendering import THUMBNAIL_PARTS, render_svg, render_thumbnail
+from .rendering import GRAPHIC_CLOTHING, THUMBNAIL_PARTS, render_svg, render_thumbnail
 
 
 class OwnedAvatarsMixin:
@@ -99,6 +99,10 @@ class AvatarFormMixin(OwnedAvatarsMixin):
         first = FIRST_FIELDS.get(gender, FIRST_FIELDS["female"])
         context["first_fields"] = [form[name] for name in first]
         context["more_fields"] = [form[name] for name in ATTRIBUTES if name not in first]
+        # What "More options" opens, as the fields' own labels say it (male avatars have facial hair first).
+        context["more_fields_names"] = ", ".join(
+            str(field.label).lower() for field in context["more_fields"] if field.name != "shirt_text")
+        context["graphic_clothing"] = GRAPHIC_CLOTHING
         context["preview_query"] = share_query(form.current_look)
         context["show_all"] = self.request.GET.get("all") == "1"
         context["emotions"] = EMOTIONS

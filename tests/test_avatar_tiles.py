@@ -4,14 +4,15 @@ import re
 
 import numpy as np
 import pytest
+import python_avatars as pa
 from django.urls import reverse
 from PIL import Image
 
 from avatars.models import ATTRIBUTES, SavedAvatar
 from avatars.presets import GENDERS, preset
 from avatars.random_look import COSTUMES, EYE_SAFE_ACCESSORIES, random_look
-from avatars.rendering import THUMBNAIL_PARTS, THUMBNAIL_SIZE, render_png
-from avatars.vocabulary import COLOUR_ATTRIBUTES, member, member_names
+from avatars.rendering import THUMBNAIL_PARTS, THUMBNAIL_SIZE, render_png, render_thumbnail
+from avatars.vocabulary import ATTRIBUTE_ENUMS, COLOUR_ATTRIBUTES, label, member, member_names
 
 
 def pixels(data: bytes) -> np.ndarray:
@@ -116,3 +117,64 @@ def test_gender_step_shows_each_starting_avatar(client):
     for gender, label in GENDERS:
         assert re.search(rf'value="{gender}"[^>]*>\s*<img src="[^"]*gender={gender}[^"]*"', html)
         assert label in html
+
+
+@pytest.mark.django_db
+def test_shirt_graphic_tiles_show_each_graphic_on_the_graphic_shirt(client):
+    """The look wears a scoop-neck top, where no graphic shows: the tiles are drawn on the graphic shirt, so every
+    graphic's tile differs from every other's ("Your own text" with a sample text), and the field says so."""
+    url = reverse("avatars:thumbnail", args=["shirt_graphic"])
+    look = preset("female")
+    assert look["clothing"] != "GRAPHIC_SHIRT"
+    tiles = {name: pixels(client.get(url, look | {"shirt_graphic": name}).content)
+             for name in member_names("shirt_graphic")}
+    names = list(tiles)
+    for index, name in enumerate(names):
+        for other in names[index + 1:]:
+            assert np.abs(tiles[name] - tiles[other]).mean() > 1, (name, other)
+    html = client.get(reverse("avatars:create"), {"gender": "female"}).content.decode()
+    assert "Printed on the graphic shirt: picking a graphic puts it on." in html
+
+
+@pytest.mark.django_db
+def test_a_graphic_picked_without_javascript_is_worn_on_the_graphic_shirt(client):
+    data = preset("female") | {"name": "Bat", "gender": "female", "shirt_graphic": "BAT"}
+    client.post(reverse("avatars:create") + "?gender=female", data)
+    assert (SavedAvatar.objects.get().clothing, SavedAvatar.objects.get().shirt_graphic) == ("GRAPHIC_SHIRT", "BAT")
+    # A clothing picked in the same post is the person's choice: it stays.
+    client.post(reverse("avatars:create") + "?gender=female", data | {"name": "Hoodie", "clothing": "HOODIE"})
+    assert SavedAvatar.objects.get(name="Hoodie").clothing == "HOODIE"
+
+
+@pytest.mark.parametrize("top", [name for name in member_names("top") if name in pa.HairType.__members__
+                                 and name != "NONE"])
+def test_every_hair_style_wears_the_hair_colour(top):
+    """Its tile (cropped to the hair) changes with the colour: python-avatars draws "Shaved sides" and "Straight 2"
+    in fixed colours, which avatars.rendering replaces."""
+    red, black = (pixels(render_thumbnail(preset("female") | {"top": top, "hair_color": colour}, "top"))
+                  for colour in ("RED", "BLACK"))
+    assert np.abs(red - black).mean() > 0.3
+
+
+def test_labels_are_what_people_would_write():
+    labels = [label(member) for enums in ATTRIBUTE_ENUMS.values() for enum in enums for member in enum]
+    assert {"Bob with bangs", "Long", "Majestic beard", "Light blue", "Crew-neck T-shirt"} <= set(labels)
+    assert [name for name in labels if re.search(r"magestic|wallace|not too long|\b0\d\b|_", name, re.I)] == []
+
+
+@pytest.mark.django_db
+def test_more_options_names_what_it_opens_and_hides_when_open(client):
+    female = client.get(reverse("avatars:create"), {"gender": "female"}).content.decode()
+    assert "More options: background shape, background color, hat color, facial hair, facial hair color, " \
+           "shirt graphic, nose<" in female and 'id="all-options"' in female
+    male = client.get(reverse("avatars:create"), {"gender": "male"}).content.decode()
+    assert "More options: background shape, background color, hat color, shirt graphic, nose<" in male  # his facial hair is open already
+    everything = client.get(reverse("avatars:create"), {"gender": "female", "all": "1"}).content.decode()
+    assert 'id="more-options" open' in everything and 'id="all-options"' not in everything
+
+
+@pytest.mark.django_db
+def test_the_migrations_match_the_models():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -61,7 +61,7 @@ def create_avatar(page, base_url: str) -> str:
     page.get_by_role("button", name="Next: choose the look").click()
     page.get_by_label("Name").fill("Browser test")
     page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Short curly").check()
-    page.get_by_role("group", name="Facial hair", exact=True).get_by_role("radio", name="Beard light").check()
+    page.get_by_role("group", name="Facial hair", exact=True).get_by_role("radio", name="Light beard").check()
     page.get_by_role("group", name="Clothing color").get_by_role("radio", name="Red").check()
     page.wait_for_function("() => document.getElementById('avatar-preview').src.includes('SHORT_CURLY')")
     page.get_by_role("button", name="Save and make emojis").click()

@@ -8,6 +8,7 @@
   const preview = document.getElementById("avatar-preview");
   const emotion = document.getElementById("preview-emotion");
   const random = document.getElementById("randomize");
+  const status = document.getElementById("form-status");
   if (!form || !preview) return;
   const skip = new Set(["csrfmiddlewaretoken", "name", "gender"]);
 
@@ -47,6 +48,17 @@
     updateTiles();
   }
 
+  // A shirt graphic shows only on the graphic shirt (its tiles are drawn on it): picking one puts it on.
+  function wearGraphic(event) {
+    const clothing = form.elements.clothing;
+    const graphicShirt = form.dataset.graphicClothing;
+    if (event.target.name !== "shirt_graphic" || event.target.value === "NONE" || clothing.value === graphicShirt) return;
+    clothing.value = graphicShirt;
+    const label = form.querySelector(`input[name="clothing"][value="${graphicShirt}"]`).closest("label").textContent.trim();
+    status.textContent = `Clothing is now “${label}”: the graphic is printed on it.`;
+    status.hidden = false;
+  }
+
   async function randomize(event) {
     event.preventDefault();
     const params = new URLSearchParams({ seed: Math.floor(Math.random() * 2 ** 31) });
@@ -65,7 +77,10 @@
     }
   }
 
-  form.addEventListener("change", update);
+  form.addEventListener("change", (event) => {
+    wearGraphic(event);
+    update();
+  });
   form.addEventListener("input", (event) => { if (event.target.type === "text") updatePreview(); });
   emotion.addEventListener("change", updatePreview);
   random.addEventListener("click", randomize);
