@@ -112,7 +112,10 @@ class EmojiAPIView(AvatarAPIMixin, ImageAPIView):
         response["X-Emotion"] = face.emotion
         response["X-Confidence"] = f"{face.confidence:.4f}"
         response["X-Calibrated"] = "true" if baseline is not None else "false"
-        response["Access-Control-Expose-Headers"] = "X-Emotion, X-Confidence, X-Calibrated"
+        # The whole reading, so a page can show the bars for a photo too: "angry=0.0100,…,neutral=0.0200".
+        response["X-Probabilities"] = ",".join(f"{emotion}={probability:.4f}"
+                                               for emotion, probability in zip(EMOTIONS, face.probabilities))
+        response["Access-Control-Expose-Headers"] = "X-Emotion, X-Confidence, X-Calibrated, X-Probabilities"
         return response
 
 

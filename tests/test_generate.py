@@ -10,6 +10,7 @@ from PIL import Image
 from avatars.models import SavedAvatar
 from avatars.presets import preset
 from avatars.rendering import render_png, render_svg
+from ml.labels import EMOTIONS
 
 from . import images
 
@@ -28,6 +29,9 @@ def test_saved_avatar_png_with_emotion_header(client, owner):
     response = client.post(URL, {"image": upload(images.webcam_frame()), "avatar": avatar.pk, "size": 300})
     assert response.status_code == 200
     assert response["X-Emotion"] == "happy" and 0 < float(response["X-Confidence"]) <= 1
+    reading = dict(pair.split("=") for pair in response["X-Probabilities"].split(","))
+    assert list(reading) == list(EMOTIONS) and max(reading, key=lambda emotion: float(reading[emotion])) == "happy"
+    assert float(reading["happy"]) == pytest.approx(float(response["X-Confidence"]), abs=1e-4)
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == 'attachment; filename="emoji-happy.png"'
     assert response.content == render_png(avatar.look, "happy", 300)

@@ -31,6 +31,7 @@
   const app = document.getElementById("generate-app");
   const csrfToken = app.querySelector("[name=csrfmiddlewaretoken]").value;
   const video = document.getElementById("camera");
+  const cameraBox = video.parentElement;  // hidden while there is no picture: no black box
   const overlay = document.getElementById("overlay");
   const cameraStatus = document.getElementById("camera-status");
   const cameraToggle = document.getElementById("camera-toggle");
@@ -40,6 +41,7 @@
   const generateButton = document.getElementById("generate-button");
   const generateStatus = document.getElementById("generate-status");
   const uploadForm = document.getElementById("upload-form");
+  const uploadButton = document.getElementById("upload-button");
   const photoInput = document.getElementById("photo-input");
   const result = document.getElementById("result");
   const resultImage = document.getElementById("result-image");
@@ -93,12 +95,14 @@
       return;
     }
     setStatus(cameraStatus, "Starting the camera…");
+    cameraBox.hidden = false;
     try {
       stream = await navigator.mediaDevices.getUserMedia({
         video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false });
     } catch (error) {
       setStatus(cameraStatus, cameraProblem(error), true);
       cameraToggle.textContent = "Try the camera again";
+      cameraBox.hidden = true;
       return;
     }
     video.srcObject = stream;
@@ -173,6 +177,7 @@
     if (stream) stream.getTracks().forEach((track) => track.stop());
     stream = null;
     video.srcObject = null;
+    cameraBox.hidden = true;
     generateButton.disabled = true;
     cameraToggle.textContent = "Turn camera on";
     setStatus(cameraStatus, "Camera off.");
@@ -287,9 +292,30 @@
                      size: document.getElementById("size").value };
     if (baseline) fields.baseline = JSON.stringify(baseline);
     // 422: no face. An uploaded photo is told so plainly; a camera frame gets the server's advice.
-    const noFace = image instanceof File ? "No face found in this photo. Try one with a clear, front-facing face." : null;
-    await download(() => post(app.dataset.emojiUrl, fields),
-                   (response) => emojiFile(response.headers.get("X-Emotion")), noFace);
+    const photo = image instanceof File;
+    const noFace = photo ? "No face found in this photo. Try one with a clear, front-facing face." : null;
+    if (photo) uploadButton.disabled = true;
+    await download(() => post(app.dataset.emojiUrl, fields), (response) => {
+      if (photo) showPhotoReading(response.headers.get("X-Probabilities"));
+      return emojiFile(response.headers.get("X-Emotion"));
+    }, noFace);
+    if (!photo) return;
+    uploadButton.disabled = false;
+    // The answer appears in the other column, far below the photo's button: bring it to where the eye is,
+    // once the emoji has its size.
+    if (!result.hidden) await resultImage.decode().catch(() => {});
+    (result.hidden ? generateStatus : result).scrollIntoView({ block: "nearest" });
+  }
+
+  // A photo's reading ("happy=0.81,…" from /api/emoji) on the label, the bars and the live avatar.
+  function showPhotoReading(header) {
+    if (!header) return;
+    const probabilities = Object.fromEntries(header.split(",").map((pair) => {
+      const [emotion, p] = pair.split("=");
+      return [emotion, Number(p)];
+    }));
+    showProbabilities(probabilities);
+    barsHelp.textContent = "Read from your photo.";
   }
 
   // The expression the person picks ("Not right? Choose:"): the saved avatar's file for that emotion.
