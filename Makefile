@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh Debian/Ubuntu machine with Python 3.11:
 #   make run   — virtualenv in .venv/, install, migrate the SQLite database, serve http://127.0.0.1:8000
+#                (make run PORT=8080 HOST=0.0.0.0 serves elsewhere; Python 3.11 or newer, checked first)
 #   make test  — install the test tools (and Debian's chromium and nginx when missing), run every test
 #   make serve — the production pair on one machine: nginx on $(PORT) in front of gunicorn (docs/deploy.md)
 # Both are idempotent: the stamps below skip installs that are already up to date.
@@ -44,6 +45,9 @@ export: $(VENV)/.runtime-installed
 	$(BIN)/python -m ml.export
 
 $(VENV)/.created:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "emojify needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1 || echo 'not installed')." \
+	       "Install python3.11 and run: make $(MAKECMDGOALS) PYTHON=python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --disable-pip-version-check -q --upgrade pip
 	touch $@

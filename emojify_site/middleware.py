@@ -8,7 +8,8 @@ HTML error pages (templates/400.html … 500.html).
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 
 MESSAGES = {
     400: "malformed request: send multipart/form-data, a urlencoded form or a JSON object",
@@ -50,6 +51,24 @@ class JsonApiErrorsMiddleware:
             return int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         except ValueError:
             return False
+
+
+class NotFoundPageMiddleware:
+    """A page a view says is not there (an avatar deleted, or someone else's) gets the site's own 404 page even
+    with DEBUG on, as `make run` serves the site: Django's debug 404 showed a visitor a yellow technical page about
+    URLconfs and settings. Addresses no URL matches keep Django's debug page under DEBUG (its list of URL patterns
+    is for developers); with DEBUG off every 404 is templates/404.html. /api/ answers JSON as before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and not request.path.startswith("/api/"):
+            return render(request, "404.html", status=404)
+        return None
 
 
 class ProxiedClientAddressMiddleware:

@@ -292,3 +292,17 @@ def test_the_list_of_avatars_comes_in_pages(client):
     assert first.count('class="card avatar-card"') == 24 and second.count('class="card avatar-card"') == 6
     assert "Newest" in first and "Page 1 of 2" in first and "?page=2" in first
     assert client.get(reverse("avatars:list") + "?page=9").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_missing_avatar_is_the_sites_own_404_page_even_with_debug_on(client, settings, debug):
+    """`make run` serves with DEBUG on: a deleted avatar's address is still a page for people, not Django's
+    technical 404; the API keeps answering JSON."""
+    settings.DEBUG = debug
+    for url in ("/avatars/999999/edit/", "/generate/999999/", "/avatars/999999/gallery/"):
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 404 and "Nothing here" in page, url
+        assert "URLconf" not in page and "DEBUG = True" not in page, url
+    assert client.post("/api/emoji", {"avatar": "999999"}).json()["error"]

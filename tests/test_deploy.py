@@ -31,6 +31,7 @@ def test_debug_off_requires_a_secret_key():
     result = manage("check", **(PRODUCTION | {"DJANGO_SECRET_KEY": ""}))
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr  # one line
 
 
 def test_database_url_selects_postgresql():
@@ -113,3 +114,24 @@ def test_clearing_visitor_avatars_on_a_database_never_migrated_says_what_to_do(t
     assert result.returncode == 1
     assert "run `python manage.py migrate` first" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+FAKE_OLD_PYTHON = """#!/bin/sh
+case "$1" in
+  --version) echo "Python 3.9.2" ;;
+  -c) exec "{python}" -c "import sys; sys.version_info = (3, 9, 2, 'final', 0); exec(sys.argv[1])" "$2" ;;
+  *) exit 3 ;;
+esac
+"""
+
+
+def test_make_run_refuses_an_old_python_in_one_clear_line(tmp_path):
+    """Before creating anything: the Makefile asks the interpreter its version and says what to do."""
+    python = tmp_path / "python3.9"
+    python.write_text(FAKE_OLD_PYTHON.format(python=sys.executable))
+    python.chmod(0o755)
+    result = subprocess.run(["make", "run", f"VENV={tmp_path / 'venv'}", f"PYTHON={python}"], cwd=settings.BASE_DIR,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and not (tmp_path / "venv").exists()
+    assert f"emojify needs Python 3.11 or newer; {python} is Python 3.9.2." in result.stderr
+    assert "make run PYTHON=python3.11" in result.stderr
