@@ -15,7 +15,9 @@ from django.views.generic import DetailView, TemplateView
 
 from avatars import animation
 from avatars.downloads import animation_response, emoji_response
+from avatars.models import share_query
 from avatars.ownership import avatars_of
+from avatars.presets import preset
 from ml.inference import DEFAULT_WEIGHTS
 from ml.labels import EMOTIONS
 from recognition.api import ImageAPIView, json_error
@@ -46,10 +48,19 @@ def model_figures() -> dict | None:
 
 
 class HomeView(TemplateView):
+    """What you make first (one avatar's seven expressions and its animated sticker: your newest avatar, else a
+    sample), then your avatars, then how well the model sees."""
+
     template_name = "emojify_site/home.html"
+    showcase_gender = "female"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(avatars=avatars_of(self.request)[:6], model=model_figures(), **kwargs)
+        avatars = avatars_of(self.request)[:6]
+        showcase = avatars[0] if avatars else None
+        showcase_query = showcase.share_query if showcase else share_query(preset(self.showcase_gender),
+                                                                           self.showcase_gender)
+        return super().get_context_data(avatars=avatars, model=model_figures(), emotions=EMOTIONS,
+                                        showcase=showcase, showcase_query=showcase_query, **kwargs)
 
 
 class GeneratePageView(DetailView):

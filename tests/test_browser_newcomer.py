@@ -12,7 +12,7 @@ from avatars.models import share_query
 
 from . import images
 from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    create_avatar, download, launch, playwright_instance, pytestmark)
+    ARTIFACTS, create_avatar, download, launch, playwright_instance, pytestmark)
 
 LAPTOP = {"width": 1280, "height": 800}
 
@@ -133,4 +133,17 @@ def test_the_gallery_wave_is_a_card_like_the_others(live_server, playwright_inst
     # No link breaks across lines.
     assert page.evaluate("() => [...document.querySelectorAll('.gallery figcaption a')]"
                          ".filter(a => a.getClientRects().length > 1).length") == 0
+    browser.close()
+
+
+def test_the_home_page_shows_what_you_make_on_its_first_screen(live_server, playwright_instance):
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport=LAPTOP)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(live_server.url + "/")
+    page.wait_for_function("""() => { const pictures = [...document.querySelectorAll('.showcase img')];
+        return pictures.length === 8 && pictures.every(p => p.complete && p.naturalWidth > 0
+                                                            && p.getBoundingClientRect().bottom <= innerHeight); }""")
+    assert box(page, ".model-figures")["y"] > box(page, ".showcase")["y"] + box(page, ".showcase")["height"]
+    page.screenshot(path=str(ARTIFACTS / "home-page.png"))
     browser.close()

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from avatars.models import SavedAvatar
+from avatars.models import SavedAvatar, share_query
 from avatars.presets import preset
 from avatars.rendering import render_png, render_svg
 from ml.labels import EMOTIONS
@@ -108,3 +108,17 @@ def test_home_says_when_the_figure_is_agreement_with_ten_taggers(client, setting
     page = client.get("/").content.decode()
     assert "ten people each labelled them" in page and "On 3370 held-out faces" in page
     assert "<strong>85%</strong>" in page and "we trained on FER2013." not in page
+
+
+@pytest.mark.django_db
+def test_home_leads_with_the_seven_expressions_and_a_sticker(client, owner):
+    """A visitor first sees what they make (a sample avatar, or their newest), the model's figures below."""
+    page = client.get("/").content.decode().replace("&amp;", "&")
+    sample = share_query(preset("female"), "female")
+    for emotion in EMOTIONS:
+        assert f'src="/avatars/preview.svg?{sample}&emotion={emotion}"' in page
+    assert f'src="/avatars/wave.gif?{sample}&size=256"' in page and "One avatar in the seven expressions" in page
+    assert page.index('class="showcase"') < page.index("How well it sees")
+    mine = SavedAvatar.objects.create(owner=owner, name="Ada", gender="male", **preset("male"))
+    page = client.get("/").content.decode().replace("&amp;", "&")
+    assert f'src="/avatars/preview.svg?{mine.share_query}&emotion=fear"' in page and "Ada in the seven" in page
