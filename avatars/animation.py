@@ -282,6 +282,16 @@ def encode_gif(images: list, durations: list[int]) -> bytes:
         mosaic.paste(image.resize((GIF_PALETTE_TILE,) * 2, Image.NEAREST), (index * GIF_PALETTE_TILE, 0))
     palette = mosaic.quantize(GIF_COLOURS, method=Image.Quantize.MEDIANCUT)
     indexed = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in flat]
+    # Pillow's palette lookup is coarse: it drew the white around the avatar as (254, 253, 252), a grey square on
+    # a white page (the gallery's card, the home page). White pixels take the palette's white, where it has one.
+    colours = np.asarray(palette.getpalette(), np.uint8).reshape(-1, 3)
+    whites = np.flatnonzero((colours == 255).all(axis=1))
+    if whites.size:
+        for index, image in enumerate(flat):
+            pixels = np.array(indexed[index])
+            pixels[(np.asarray(image) == 255).all(axis=2)] = whites[0]
+            indexed[index] = Image.fromarray(pixels, "P")
+            indexed[index].putpalette(palette.getpalette())
     output = io.BytesIO()
     indexed[0].save(output, "GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0)
     return output.getvalue()

@@ -174,7 +174,7 @@ def _thumbnail(key: tuple, part: str) -> bytes:
 # A shirt graphic shows only on the graphic shirt: its tiles are drawn on it (picking one puts it on, see
 # AvatarForm and avatar_form.js), "Your own text" with a sample until the person writes theirs.
 GRAPHIC_CLOTHING = pa.ClothingType.GRAPHIC_SHIRT.name
-SAMPLE_SHIRT_TEXT = "Your text"
+SAMPLE_SHIRT_TEXT = "Hi!"
 
 
 def render_thumbnail(look: Mapping[str, str], part: str) -> bytes:

@@ -274,6 +274,8 @@ def test_gallery_wave_of_all_seven(client, owner, django_user_model):
 
     shared = client.get(f"/avatars/wave.gif?{avatar.share_query}&size=160")
     assert shared.status_code == 200 and Image.open(io.BytesIO(shared.content)).size == (160, 160)
+    # Around the avatar's circle the GIF is the page's own white: no grey square on the gallery's white card.
+    assert Image.open(io.BytesIO(shared.content)).convert("RGB").getpixel((1, 1)) == (255, 255, 255)
     assert f'src="/avatars/wave.gif?{avatar.share_query}"' in client.get(
         f"/avatars/gallery/?{avatar.share_query}").content.decode().replace("&amp;", "&")
     assert client.get(f"/avatars/wave.webp?{avatar.share_query}&size=200").status_code == 400
