@@ -4,8 +4,8 @@
 
 Serves the site on a throwaway database (bench/common.py), designs an avatar in headless Chromium with a fake
 webcam playing skimage's astronaut photo, and writes docs/avatar-form.png (desktop), docs/phone-form.png and
-docs/phone-generate.png (375×812). docs/generate-page.png comes from tests/test_browser.py
-(test-artifacts/generate-page.png).
+docs/phone-generate.png (375×812). docs/generate-page.png, the generate page's first screen at 1280×720, comes
+from tests/test_browser_booth.py (test-artifacts/generate-page.png).
 """
 import sys
 import tempfile

@@ -110,9 +110,6 @@ def test_live_emotion_generate_download_and_upload(live_server, playwright_insta
     assert name == "emoji-happy.svg"
     assert "feeling happy" in ElementTree.fromstring(data).findtext("{http://www.w3.org/2000/svg}title")
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "generate-page.png"), full_page=True)
-
     # Upload fallback goes through the same path.
     photo = tmp_path / "portrait.jpg"
     photo.write_bytes(images.encode(images.astronaut_bgr()))

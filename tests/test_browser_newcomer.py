@@ -64,10 +64,10 @@ def test_generate_from_photo_answers_where_the_eye_is_without_a_camera(live_serv
     page.wait_for_function("() => document.getElementById('camera-status').textContent.includes('photo below')")
     assert not page.locator(".camera").is_visible()  # no big black box in its place
 
-    # The controls: format and size one width, "Record 3 s as <select>" on one line.
+    # The options: format and size one width, each label on its select's line.
     assert box(page, "#format")["width"] == box(page, "#size")["width"]
     middles = [box(page, selector)["y"] + box(page, selector)["height"] / 2
-               for selector in ("#record-button", "label[for=record-format]", "#record-format")]
+               for selector in ("label[for=record-format]", "#record-format")]
     assert max(middles) - min(middles) < 4, middles
 
     photo = tmp_path / "portrait.jpg"

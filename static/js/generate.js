@@ -15,6 +15,11 @@
 // Record 3 s: for RECORD_MS the page keeps each reading the label shows (calibrated where there is a baseline),
 // with its time; then it posts those readings — never the frames — to POST /api/animation and downloads the
 // animated sticker of the avatar acting them out. A ring and the seconds left show the recording's progress.
+//
+// A photo booth: Space or Enter generates and R records when the focus is on no control or field; "Generate in
+// 3 s" and "Record in 3 s" count 3, 2, 1 over the camera (Escape stops them) and then do what the button does,
+// so the expression captured is the one read at the end. The emoji made appears beside the avatar with Share,
+// Copy image and Download, and the status line (aria-live) says what was downloaded.
 (function () {
   "use strict";
   const SMOOTHING_WINDOW = 6;
@@ -27,6 +32,7 @@
   const CALIBRATION_MAX_GAP_MS = 300;  // a longer gap between two face frames counts as this much
   const BASELINE_KEY = "emojify-baseline";
   const RECORD_MS = 3000;
+  const TIMER_S = 3;
 
   const app = document.getElementById("generate-app");
   const csrfToken = app.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -53,6 +59,10 @@
   const barsHelp = document.getElementById("bars-help");
   const recordButton = document.getElementById("record-button");
   const recordRing = document.getElementById("record-ring");
+  const timerGenerate = document.getElementById("timer-generate");
+  const timerRecord = document.getElementById("timer-record");
+  const timerCountdown = document.getElementById("timer-countdown");
+  const resultDownload = document.getElementById("result-download");
   const frameCanvas = document.createElement("canvas");
 
   let stream = null;
@@ -64,6 +74,13 @@
   let baseline = storedBaseline();
   let calibration = null;  // while calibrating: { readings, faceMs, lastFaceAt }
   let recording = null;  // while recording: { startedAt, readings: [{ t, probabilities }] }
+  let timer = null;  // while a self-timer counts down: { action, left, timeout }
+
+  // A button and its self-timer's are enabled together; a self-timer's stays off while one counts down.
+  function enable(button, on) {
+    button.disabled = !on;
+    (button === generateButton ? timerGenerate : timerRecord).disabled = !on || Boolean(timer);
+  }
 
   function storedBaseline() {
     try {
@@ -109,7 +126,7 @@
     await video.play();
     running = true;
     cameraToggle.textContent = "Turn camera off";
-    generateButton.disabled = false;
+    enable(generateButton, true);
     setStatus(cameraStatus, "Looking for your face…");
     if (baseline) showCalibration("calibrated");
     else startCalibration();
@@ -134,7 +151,7 @@
     countdown.textContent = secondsLeft || "";
     skipButton.hidden = state !== "calibrating";
     recalibrateButton.disabled = !running || state === "calibrating";
-    recordButton.disabled = !running || state === "calibrating" || Boolean(recording);
+    enable(recordButton, running && state !== "calibrating" && !recording);
   }
 
   function startCalibration() {
@@ -178,7 +195,7 @@
     stream = null;
     video.srcObject = null;
     cameraBox.hidden = true;
-    generateButton.disabled = true;
+    enable(generateButton, false);
     cameraToggle.textContent = "Turn camera on";
     setStatus(cameraStatus, "Camera off.");
     drawBox(null);
@@ -335,7 +352,7 @@
   // Runs `request`, shows the file it answers and downloads it as `describe(response)` names it;
   // `noFaceMessage`, where given, replaces the server's advice when it found no face (422).
   async function download(request, describe, noFaceMessage) {
-    generateButton.disabled = true;
+    enable(generateButton, false);
     setStatus(generateStatus, "Making your emoji…");
     try {
       const response = await request();
@@ -354,25 +371,22 @@
       resultCaption.textContent = caption;
       result.hidden = false;
       result.dataset.emotion = emotion;
-      const link = document.createElement("a");
-      link.href = resultUrl;
-      link.download = filename;
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setStatus(generateStatus, `Downloaded ${filename}.`);
+      resultDownload.href = resultUrl;  // the result's own Download, and the download made now
+      resultDownload.download = filename;
+      resultDownload.click();
+      setStatus(generateStatus, `Downloaded ${filename}. ${caption}`);
     } catch (error) {
       result.hidden = true;
       setStatus(generateStatus, "Could not reach the server. Try again.", true);
     } finally {
-      generateButton.disabled = !running;
+      enable(generateButton, running);
     }
   }
 
   function startRecording() {
     if (!running || calibration || recording) return;
     recording = { startedAt: performance.now(), readings: [] };
-    recordButton.disabled = true;
+    enable(recordButton, false);
     showRecordingProgress();  // the ring and the seconds left appear together
     recordRing.hidden = false;
   }
@@ -399,7 +413,7 @@
     const { readings } = recording;
     recording = null;
     recordRing.hidden = true;
-    recordButton.disabled = !running || Boolean(calibration);
+    enable(recordButton, running && !calibration);
     return readings;
   }
 
@@ -420,6 +434,57 @@
              caption: "Your avatar acting out your 3 seconds." }));
   }
 
+  // The self-timer: 3, 2, 1 over the camera, then `action` (a click on its button).
+  function startTimer(action, what) {
+    if (!running || calibration || timer) return;
+    timer = { action, left: TIMER_S, timeout: null };
+    timerGenerate.disabled = timerRecord.disabled = true;
+    setStatus(generateStatus, `${what} in ${TIMER_S} seconds: make your face! (Escape stops it.)`);
+    tick();
+  }
+
+  function tick() {
+    if (!running) return stopTimer();
+    if (timer.left === 0) {
+      const { action } = timer;
+      stopTimer();
+      action();
+      return;
+    }
+    timerCountdown.textContent = timer.left;
+    timerCountdown.hidden = false;
+    timer.left -= 1;
+    timer.timeout = setTimeout(tick, 1000);
+  }
+
+  function stopTimer() {
+    clearTimeout(timer.timeout);
+    timer = null;
+    timerCountdown.hidden = true;
+    timerCountdown.textContent = "";
+    enable(generateButton, !generateButton.disabled);
+    enable(recordButton, !recordButton.disabled);
+  }
+
+  // Space or Enter: Generate emoji; R: Record 3 s — unless the focus is on a control (Space and Enter are
+  // its own) or in a field (R is a letter typed).
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || event.defaultPrevented) return;
+    const target = event.target instanceof Element ? event.target : document.body;
+    if (target.closest("input, select, textarea, [contenteditable]")) return;
+    if (event.key === "Escape" && timer) {
+      stopTimer();
+      setStatus(generateStatus, "Self-timer stopped.");
+    } else if (event.key === "r" || event.key === "R") {
+      event.preventDefault();
+      recordButton.click();
+    } else if ((event.key === " " || event.key === "Enter") && !target.closest("button, a[href], summary")) {
+      event.preventDefault();
+      if (running) generateButton.click();
+      else setStatus(generateStatus, "The camera is off: turn it on, or use a photo.", true);
+    }
+  }
+
   generateForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!running) return;
@@ -438,6 +503,9 @@
   skipButton.addEventListener("click", skipCalibration);
   recalibrateButton.addEventListener("click", startCalibration);
   recordButton.addEventListener("click", startRecording);
+  timerGenerate.addEventListener("click", () => startTimer(() => generateButton.click(), "Generating"));
+  timerRecord.addEventListener("click", () => startTimer(() => recordButton.click(), "Recording"));
+  document.addEventListener("keydown", onKey);
   for (const button of document.querySelectorAll("#choices button[data-emotion]")) {
     button.addEventListener("click", () => generateChosen(button.dataset.emotion));
   }
