@@ -195,11 +195,11 @@ class TrainingAugmentation(layers.Layer):
     """
 
     def __init__(self, *, rotation_degrees: float = 12.0, zoom: float = 0.15, shift: float = 0.1,
-                 contrast: float = 0.4, brightness: float = 0.25, blur_probability: float = 0.25,
+                 gamma: float = 0.4, contrast: float = 0.4, brightness: float = 0.25, blur_probability: float = 0.25,
                  noise_stddev: float = 0.03, erasing_probability: float = 0.0, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.settings = dict(rotation_degrees=rotation_degrees, zoom=zoom, shift=shift, contrast=contrast,
-                             brightness=brightness, blur_probability=blur_probability,
+        self.settings = dict(rotation_degrees=rotation_degrees, zoom=zoom, shift=shift, gamma=gamma,
+                             contrast=contrast, brightness=brightness, blur_probability=blur_probability,
                              noise_stddev=noise_stddev, erasing_probability=erasing_probability)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -213,7 +213,7 @@ class TrainingAugmentation(layers.Layer):
                                               zoom=options["zoom"], shift=options["shift"])
         images = ops.image.affine_transform(images, transforms, interpolation="bilinear", fill_mode="reflect")
         per_image = lambda low, high: keras.random.uniform((batch, 1, 1, 1), low, high, seed=seed)
-        images = ops.clip(images, 1e-3, 1.0) ** ops.exp(per_image(-0.4, 0.4))  # gamma
+        images = ops.clip(images, 1e-3, 1.0) ** ops.exp(per_image(-options["gamma"], options["gamma"]))
         mean = ops.mean(images, axis=(1, 2, 3), keepdims=True)
         contrast, brightness = options["contrast"], options["brightness"]
         images = (images - mean) * per_image(1 - contrast, 1 + contrast) + mean + per_image(-brightness, brightness)
@@ -226,6 +226,11 @@ class TrainingAugmentation(layers.Layer):
 
     def get_config(self):
         return super().get_config() | self.settings | {"seed": self.seed}
+
+
+# Mirror only: no rotation, shift, light, blur or noise (zoom and erasing have their own options).
+MIRROR_ONLY = dict(rotation_degrees=0.0, shift=0.0, gamma=0.0, contrast=0.0, brightness=0.0,
+                   blur_probability=0.0, noise_stddev=0.0)
 
 
 def with_test_time_augmentation(model: keras.Model):

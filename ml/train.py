@@ -55,6 +55,9 @@ def parse_args(argv=None):
                              "balanced (disgust is 1.5%% of FER2013, happy 25%%)")
     parser.add_argument("--random-erasing", type=float, default=0.0,
                         help="probability of erasing one random rectangle of a training face (0: off)")
+    parser.add_argument("--augment", choices=["webcam", "mirror"], default="webcam",
+                        help="webcam: mirror, rotation, zoom, shift, light, blur and noise (as a webcam varies a "
+                             "face); mirror: the mirror image only (--zoom and --random-erasing still apply)")
     parser.add_argument("--zoom", type=float, default=0.15,
                         help="training crops are scaled by up to ±this (the detector frames faces loosely)")
     parser.add_argument("--teacher-readings", default=None,
@@ -70,6 +73,10 @@ def parse_args(argv=None):
                              "(0: off); the teachers read the blend")
     parser.add_argument("--init-weights", default=None,
                         help="fine-tune: start from this .keras net (same --widths and --dense-units), not at random")
+    parser.add_argument("--keep-fine-tuned", type=float, default=1.0,
+                        help="with --init-weights: the weights kept are this share of the fine-tuned net's plus the "
+                             "rest of the start's (WiSE-FT, Wortsman et al. 2022: a fine-tune that reads faces unlike "
+                             "its data as well as its start did); 1: the fine-tuned net alone")
     parser.add_argument("--ema-momentum", type=float, default=0.999,
                         help="checkpoints and evaluation use this moving average of the weights (0: off)")
     parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
@@ -128,6 +135,10 @@ def main(argv=None) -> int:
     if missing:
         print(f"error: no such teacher weights: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if not 0.0 < args.keep_fine_tuned <= 1.0 or (args.keep_fine_tuned < 1.0 and not args.init_weights):
+        print(f"error: --keep-fine-tuned is a share in (0, 1] of a fine-tune from --init-weights "
+              f"(got {args.keep_fine_tuned})", file=sys.stderr)
+        return 2
     if args.init_weights and not Path(args.init_weights).is_file():
         print(f"error: no such weights to start from: {args.init_weights}", file=sys.stderr)
         return 2
@@ -142,7 +153,7 @@ def main(argv=None) -> int:
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
     from .metrics import format_report
-    from .model import KerasMirrorClassifier, TrainingAugmentation, build_model, fastest_compute_policy
+    from .model import MIRROR_ONLY, KerasMirrorClassifier, TrainingAugmentation, build_model, fastest_compute_policy
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
     from .schedule import KeepBest, TimeBudget, Validation, WarmupCosineDecay
@@ -209,7 +220,8 @@ def main(argv=None) -> int:
         print(f"starting from {args.init_weights}", flush=True)
     # Augmentation runs as the first layer of a training wrapper (on the accelerator where there is one);
     # the saved and served model is `model` alone.
-    augmentation = TrainingAugmentation(zoom=args.zoom, erasing_probability=args.random_erasing, seed=args.seed,
+    augmentation = TrainingAugmentation(**(MIRROR_ONLY if args.augment == "mirror" else {}), zoom=args.zoom,
+                                        erasing_probability=args.random_erasing, seed=args.seed,
                                         dtype="float32", name="augment")
     if args.teachers:  # the teachers' reading is computed in the graph, so the labels go in with the faces
         trainer = online_distillation_trainer(model, augmentation, args.teachers, share=args.distill,
@@ -244,6 +256,15 @@ def main(argv=None) -> int:
                           class_weight=class_weight, verbose=2, callbacks=callbacks).history
     best_epoch, epochs_run = int(np.argmax(history["val_mirror_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
+    if args.keep_fine_tuned < 1.0:  # the kept epoch's weights, moved back towards the start's
+        start = build_model(widths=widths, dense_units=args.dense_units)
+        start.load_weights(args.init_weights)
+        model.load_weights(weights_path)
+        model.set_weights([args.keep_fine_tuned * tuned + (1.0 - args.keep_fine_tuned) * initial
+                           for tuned, initial in zip(model.get_weights(), start.get_weights())])
+        model.save(weights_path)
+        print(f"kept {args.keep_fine_tuned:.0%} of the fine-tune, {1 - args.keep_fine_tuned:.0%} of "
+              f"{args.init_weights}", flush=True)
 
     # --- the served .tflite, and the kept checkpoint evaluated exactly as the website serves it ---
     # Exporting to TensorFlow Lite needs TensorFlow; on another backend the Keras model with the same mirror

@@ -201,6 +201,32 @@ def test_teacher_readings_of_ferplus_rows_line_up_with_the_rows_training_keeps(t
     assert "labels: 50% the data's, 50% the teachers' reading" in capsys.readouterr().out
 
 
+def test_a_mirror_only_fine_tune_keeps_the_asked_share_of_itself(tiny_ferplus_csv, tmp_path, capsys):
+    """--keep-fine-tuned 0.5 (WiSE-FT): every weight of the kept net lies half-way between the start's and the
+    fine-tuned epoch's, so a weight that moved keeps only half its move, and one that did not stays put."""
+    import keras
+
+    import ml.model  # noqa: F401  (registers the custom layers)
+
+    tiny_run = ["--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8", "--time-budget-minutes", "0",
+                "--augment", "mirror", "--zoom", "0", "--ema-momentum", "0", "--label-smoothing", "0"]
+    start = tmp_path / "start"
+    assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(start), "--epochs", "1", *tiny_run]) == 0
+    tuned, halfway = tmp_path / "tuned", tmp_path / "halfway"
+    fine_tune = ["--data", str(tiny_ferplus_csv), "--epochs", "2", "--init-weights", str(start / "emotion_cnn.keras"),
+                 "--seed", "3", *tiny_run]
+    assert train.main([*fine_tune, "--output-dir", str(tuned)]) == 0
+    assert train.main([*fine_tune, "--output-dir", str(halfway), "--keep-fine-tuned", "0.5"]) == 0
+    assert "kept 50% of the fine-tune, 50% of" in capsys.readouterr().out
+    load = lambda run: keras.models.load_model(run / "emotion_cnn.keras", compile=False).get_weights()
+    for initial, moved, kept in zip(load(start), load(tuned), load(halfway)):
+        np.testing.assert_allclose(kept, (initial + moved) / 2, atol=2e-3)  # the same seed trains alike
+    card = json.loads((halfway / "model_card.json").read_text())
+    assert card["training"]["keep_fine_tuned"] == 0.5 and card["training"]["augment"] == "mirror"
+    # A share of nothing: without --init-weights there is no start to move back towards.
+    assert train.main(["--data", str(tiny_ferplus_csv), "--keep-fine-tuned", "0.5", "--output-dir", str(tmp_path)]) == 2
+
+
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
     """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
     code = train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path), "--epochs", "6",
