@@ -4,7 +4,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-SHARED_FER = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "fer2013", "fer2013.csv.gz")
+SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED_FER = os.path.join(SHARED_DATA, "fer2013", "fer2013.csv.gz")
+SHARED_FERPLUS = os.path.join(SHARED_DATA, "ferplus", "fer2013plus.csv.gz")
 
 
 @pytest.fixture

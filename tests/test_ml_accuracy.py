@@ -8,7 +8,7 @@ from ml.dataset import load_dataset
 from ml.evaluate import evaluate
 from ml.inference import DEFAULT_WEIGHTS, EmotionClassifier
 
-from .conftest import SHARED_FER
+from .conftest import SHARED_FER, SHARED_FERPLUS
 
 
 @pytest.mark.skipif(not os.path.exists(SHARED_FER),
@@ -21,6 +21,18 @@ def test_shipped_weights_accuracy_on_public_test():
     report = evaluate(EmotionClassifier(DEFAULT_WEIGHTS), load_dataset(SHARED_FER).subset("PublicTest"))
     assert report["count"] == 3589
     assert report["accuracy"] >= 0.676, report["accuracy"]
+
+
+@pytest.mark.skipif(not os.path.exists(SHARED_FERPLUS),
+                    reason="FER+ is not on this machine (../shared/data/ferplus/fer2013plus.csv.gz); "
+                           "a user's fresh clone has no dataset")
+def test_shipped_weights_against_ten_taggers_on_public_test():
+    """FER+ PublicTest's majority label (3,370 of its 3,579 faces: ties and contempt, unknown or not-a-face
+    majorities left out). The shipped, FER2013-trained weights read 70.18% as served (2026-12-04); the FER+
+    fine-tunes of docs/model.md read 82–85% but were not shipped, so this floor guards today's weights."""
+    report = evaluate(EmotionClassifier(DEFAULT_WEIGHTS), load_dataset(SHARED_FERPLUS).subset("PublicTest"))
+    assert report["count"] == 3370
+    assert report["accuracy"] >= 0.695, report["accuracy"]
 
 
 REALFACES = Path(SHARED_FER).parent.parent / "realfaces"
