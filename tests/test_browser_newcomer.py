@@ -147,31 +147,3 @@ def test_the_home_page_shows_what_you_make_on_its_first_screen(live_server, play
     assert box(page, ".model-figures")["y"] > box(page, ".showcase")["y"] + box(page, ".showcase")["height"]
     page.screenshot(path=str(ARTIFACTS / "home-page.png"))
     browser.close()
-
-
-def test_random_redraws_the_tiles_without_aborting_a_request(live_server, playwright_instance):
-    """Random while the tiles are still drawing: each tile keeps its request and shows the newest look after it
-    (the form used to abort ~100 tile requests the server had begun)."""
-    browser = launch(playwright_instance, None)
-    page = browser.new_page(viewport=LAPTOP)
-    failed = []
-    page.on("requestfailed", lambda request: failed.append(f"{request.failure} {request.url}"))
-    page.goto(live_server.url + "/avatars/new/?gender=female", wait_until="domcontentloaded")
-    random = page.get_by_role("link", name="Random")
-    for _ in range(3):  # each roll lands while the last one's tiles are on their way
-        before = page.locator("#avatar-preview").get_attribute("src")
-        random.click()
-        page.wait_for_function("(before) => document.getElementById('avatar-preview').dataset.next"
-                               " || document.getElementById('avatar-preview').getAttribute('src') !== before",
-                               arg=before)
-    # Settled: every picture in view shows the last look (nothing waiting in data-next) and has loaded.
-    page.wait_for_function("""() => [...document.querySelectorAll('#avatar-preview, .tiles img')]
-        .filter(image => image.getBoundingClientRect().top < innerHeight)
-        .every(image => image.complete && image.naturalWidth > 0 && !image.dataset.next)""", timeout=60_000)
-    page.wait_for_load_state("networkidle")  # the requests of the tiles replaced on their way have ended too
-    look = page.evaluate("""() => [...new FormData(document.getElementById('avatar-form'))]
-        .filter(([key]) => !['csrfmiddlewaretoken', 'name', 'gender', 'shirt_text'].includes(key))""")
-    preview = page.locator("#avatar-preview").get_attribute("src")
-    assert all(f"{key}={value}" in preview for key, value in look if value), (look, preview)
-    assert failed == [], f"{len(failed)} failed requests, first: {failed[0]}"
-    browser.close()

@@ -21,37 +21,7 @@
   function updatePreview() {
     const params = new URLSearchParams([...currentLook()]);
     params.set("emotion", emotion.value);
-    show(preview, preview.dataset.previewUrl + "?" + params.toString());
-  }
-
-  // A picture still loading keeps its request: a new src would abort it, and Random used to abort ~100 tile
-  // requests the server had begun drawing. The preview keeps showing the last look it loaded; the newest URL
-  // waits in data-next and replaces it once the one on its way has come.
-  function show(image, url) {
-    if (url === image.getAttribute("src")) delete image.dataset.next;
-    else if (!image.complete) image.dataset.next = url;
-    else {
-      delete image.dataset.next;
-      image.src = url;
-    }
-  }
-
-  function showNext() {
-    const url = preview.dataset.next;
-    delete preview.dataset.next;
-    if (url) show(preview, url);
-  }
-
-  // A tile not loaded yet may be on its way or not asked for at all (a lazy tile out of sight; the page cannot
-  // tell which): a fresh image takes its place, and the old one's request, if any, ends unseen, not aborted.
-  function showTile(image, url) {
-    if (url === image.getAttribute("src")) return;
-    if (image.complete) image.src = url;
-    else {
-      const fresh = image.cloneNode();
-      fresh.src = url;
-      image.replaceWith(fresh);
-    }
+    preview.src = preview.dataset.previewUrl + "?" + params.toString();
   }
 
   // Each tile shows this avatar wearing the tile's option: its URL is the current look with that one part
@@ -68,7 +38,8 @@
         if (value) params.set(key, value);
         else params.delete(key);
       }
-      showTile(image, path + "?" + params.toString());
+      const url = path + "?" + params.toString();
+      if (url !== image.getAttribute("src")) image.src = url;
     }
   }
 
@@ -88,18 +59,14 @@
     status.hidden = false;
   }
 
-  let rolls = 0;  // only the newest Random's answer is applied, whatever order the answers come in
-
   async function randomize(event) {
     event.preventDefault();
-    const roll = ++rolls;
     const params = new URLSearchParams({ seed: Math.floor(Math.random() * 2 ** 31) });
     if (form.elements.gender.value) params.set("gender", form.elements.gender.value);
     try {
       const response = await fetch(random.dataset.randomUrl + "?" + params.toString());
       if (!response.ok) throw new Error(response.statusText);
       const { look } = await response.json();
-      if (roll !== rolls) return;
       for (const [name, value] of Object.entries(look)) {
         const field = form.elements[name];
         if (field && name !== "shirt_text") field.value = value;  // a radio group's value checks that radio
@@ -117,8 +84,6 @@
   form.addEventListener("input", (event) => { if (event.target.type === "text") updatePreview(); });
   emotion.addEventListener("change", updatePreview);
   random.addEventListener("click", randomize);
-  preview.addEventListener("load", showNext);
-  preview.addEventListener("error", showNext);
   // The page came with the preview and the tiles of its look; only a form the browser restored differs.
   window.addEventListener("pageshow", (event) => { if (event.persisted) update(); });
 })();
