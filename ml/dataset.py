@@ -110,15 +110,15 @@ def vote_targets(votes: np.ndarray, mode: str = "probability", *, min_votes: int
     Either way faces whose majority is unknown or not a face get no target: they would teach noise.
     """
     votes = np.asarray(votes, np.float32)
-    majority = majority_labels(votes)
-    unusable = np.isin(votes.argmax(axis=1), [FERPLUS_VOTES.index("unknown"), FERPLUS_VOTES.index("NF")])
     if mode == "majority":
+        majority = majority_labels(votes)
         targets = np.zeros((len(votes), NUM_CLASSES), np.float32)
         counted = majority != NO_LABEL
         targets[counted, majority[counted]] = 1.0
         return targets
     if mode != "probability":
         raise ValueError(f"unknown target mode {mode!r} (expected 'probability' or 'majority')")
+    unusable = np.isin(votes.argmax(axis=1), [FERPLUS_VOTES.index("unknown"), FERPLUS_VOTES.index("NF")])
     emotion_votes = votes[:, FERPLUS_COLUMN_OF_EMOTION]
     emotion_votes = np.where(emotion_votes >= min_votes, emotion_votes, 0.0)
     totals = emotion_votes.sum(axis=1, keepdims=True)

@@ -148,7 +148,7 @@ def main(argv=None) -> int:
     from .dataset import DatasetError, file_sha256, load_dataset, training_rows
     from .distill import (ReadingsError, distillation_loss, distilled_labels, faces_fingerprint, load_readings,
                           online_distillation_trainer, student_accuracy)
-    from .evaluate import evaluate, fer2013_label_accuracy
+    from .evaluate import evaluate
     from .export import export
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
@@ -272,7 +272,7 @@ def main(argv=None) -> int:
     tensorflow_backend = keras.backend.backend() == "tensorflow"
     served_path = export(weights_path) if tensorflow_backend else None  # beside the weights
     served = EmotionClassifier(weights_path) if tensorflow_backend else KerasMirrorClassifier(weights_path)
-    report = evaluate(served, val)
+    report = evaluate(served, dataset.subset(args.val_usage))  # FER+: its FER2013-label figure too
     print(format_report(report))
     wall_seconds = time.time() - started
 
@@ -295,8 +295,7 @@ def main(argv=None) -> int:
                        "wall_seconds": round(wall_seconds, 1)},
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},
         "evaluation": {"usage": args.val_usage, "served_precision": served.precision,
-                       "labels": "FER+ majority" if val.votes is not None else "single label", **report,
-                       "fer2013_labels": fer2013_label_accuracy(served, dataset.subset(args.val_usage))},
+                       "labels": "FER+ majority" if val.votes is not None else "single label", **report},
     }
     (output_dir / "model_card.json").write_text(json.dumps(card, indent=2))
     plot_training_curves(history, output_dir / "training_curves.png",
