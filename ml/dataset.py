@@ -57,10 +57,10 @@ class FaceDataset:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def take(self, keep: np.ndarray, source: str, labels: np.ndarray | None = None) -> "FaceDataset":
+    def take(self, keep: np.ndarray, source: str) -> "FaceDataset":
         pick = lambda column: None if column is None else column[keep]
-        return FaceDataset(self.faces[keep], (self.labels if labels is None else labels)[keep], self.usage[keep],
-                           source, pick(self.votes), pick(self.fer2013_labels))
+        return FaceDataset(self.faces[keep], self.labels[keep], self.usage[keep], source, pick(self.votes),
+                           pick(self.fer2013_labels))
 
     def subset(self, usage: str) -> "FaceDataset":
         return self.take(self.usage == usage, f"{self.source} [{usage}]")
@@ -68,12 +68,6 @@ class FaceDataset:
     def labelled(self) -> "FaceDataset":
         """The rows that have a label: FER+ leaves out ties and contempt, unknown or not-a-face majorities."""
         return self.take(self.labels != NO_LABEL, self.source)
-
-    def with_fer2013_labels(self) -> "FaceDataset":
-        """A FER+ file's faces labelled by FER2013's single label instead, where it is known."""
-        if self.fer2013_labels is None:
-            return self
-        return self.take(self.fer2013_labels != NO_LABEL, f"{self.source} (FER2013 labels)", self.fer2013_labels)
 
 
 def training_rows(dataset: FaceDataset, usage: str, targets: str = "probability", *,

@@ -183,7 +183,8 @@ def main(argv=None) -> int:
     # FER+: the taggers' votes are the target (faces they give none are left out) and validation reads their
     # majority label; FER2013: its single label for both.
     train, train_y = training_rows(dataset, args.train_usage, args.targets, min_votes=args.min_votes)
-    val = dataset.subset(args.val_usage).labelled()
+    val_rows = dataset.subset(args.val_usage)
+    val = val_rows.labelled()
     if not len(train) or not len(val):
         print(f"error: {args.data}: need rows with Usage {args.train_usage!r} and {args.val_usage!r} "
               f"(found {len(train)} and {len(val)})", file=sys.stderr)
@@ -272,7 +273,7 @@ def main(argv=None) -> int:
     tensorflow_backend = keras.backend.backend() == "tensorflow"
     served_path = export(weights_path) if tensorflow_backend else None  # beside the weights
     served = EmotionClassifier(weights_path) if tensorflow_backend else KerasMirrorClassifier(weights_path)
-    report = evaluate(served, dataset.subset(args.val_usage))  # FER+: its FER2013-label figure too
+    report = evaluate(served, val_rows)  # FER+: its FER2013-label figure too
     print(format_report(report))
     wall_seconds = time.time() - started
 
