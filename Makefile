@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh Debian/Ubuntu machine with Python 3.11:
 #   make run   — virtualenv in .venv/, install, migrate the SQLite database, serve http://127.0.0.1:8000
 #                (make run PORT=8080 HOST=0.0.0.0 serves elsewhere; Python 3.11 or newer, checked first)
-#   make test  — install the test tools (and Debian's chromium and nginx when missing), run every test
+#   make test  — install the test tools (and Debian's chromium and nginx when missing), lint, run every test
 #   make serve — the production pair on one machine: nginx on $(PORT) in front of gunicorn (docs/deploy.md)
 # Both are idempotent: the stamps below skip installs that are already up to date.
 PYTHON ?= python3
@@ -13,14 +13,24 @@ PORT ?= 8000
 
 NGINX := /usr/sbin/nginx
 
-.PHONY: run test bench train export serve
+.PHONY: run test lint format bench train export serve
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.test-installed /usr/bin/chromium $(NGINX)
+test: lint /usr/bin/chromium $(NGINX)
 	$(BIN)/python -m pytest
+
+# Style is checked, not remembered: ruff (pyproject.toml) lints and checks the formatting of the whole tree.
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Fix what `make lint` finds that ruff can fix itself (import order, formatting).
+format: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # Production-style serving (see docs/deploy.md): static files collected once, then nginx on $(PORT) in front
 # of gunicorn (2 workers × 4 threads) on $(PORT)+1, both stopped by Ctrl-C.
