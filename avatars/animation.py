@@ -15,12 +15,13 @@ as the usual gap between readings. The animation samples that sequence every FRA
 WebP follows WhatsApp's animated-sticker rules (512×512, transparent, ≤ 500 KB, frames ≥ 8 ms, ≤ 10 s); GIF
 (for everywhere else) has no partial transparency, so it is drawn over white. Same input, same bytes.
 """
+
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Sequence
 
 import numpy as np
 from PIL import Image
@@ -72,20 +73,22 @@ def parse_reading(item, index: int) -> Reading:
     """One JSON reading: {"t": seconds, "probabilities": {emotion: p, …}} or {"t": seconds, "emotion": name}."""
     where = f"frames[{index}]"
     if not isinstance(item, Mapping):
-        raise SequenceError(f'{where} must be an object {{"t": seconds, "emotion": …}} or '
-                            f'{{"t": seconds, "probabilities": {{…}}}}')
+        raise SequenceError(
+            f'{where} must be an object {{"t": seconds, "emotion": …}} or {{"t": seconds, "probabilities": {{…}}}}'
+        )
     unknown = sorted(set(item) - {"t", "emotion", "probabilities"})
     if unknown:
         raise SequenceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
     t = finite_number(item.get("t"))
     if t is None or t < 0:
-        raise SequenceError(f'{where}.t must be a number of seconds ≥ 0, not {item.get("t")!r}'[:200])
+        raise SequenceError(f"{where}.t must be a number of seconds ≥ 0, not {item.get('t')!r}"[:200])
     if ("emotion" in item) == ("probabilities" in item):
         raise SequenceError(f'{where}: give either "emotion" or "probabilities"')
     if "emotion" in item:
         if item["emotion"] not in EMOTIONS:
-            raise SequenceError(f"{where}.emotion: unknown emotion {item['emotion']!r}; "
-                                f"the emotions are {', '.join(EMOTIONS)}")
+            raise SequenceError(
+                f"{where}.emotion: unknown emotion {item['emotion']!r}; the emotions are {', '.join(EMOTIONS)}"
+            )
         return Reading(t, one_hot(item["emotion"]))
     try:
         return Reading(t, parse_baseline(item["probabilities"]))
@@ -100,17 +103,19 @@ def sequence_end(times: Sequence[float]) -> float:
 
 def check_sequence(readings: Sequence[Reading]) -> list[Reading]:
     if not MIN_READINGS <= len(readings) <= MAX_READINGS:
-        raise SequenceError(f"{len(readings)} reading{'' if len(readings) == 1 else 's'}: "
-                            f"give {MIN_READINGS} to {MAX_READINGS}")
+        raise SequenceError(
+            f"{len(readings)} reading{'' if len(readings) == 1 else 's'}: give {MIN_READINGS} to {MAX_READINGS}"
+        )
     times = [reading.t for reading in readings]
     for index in range(1, len(times)):
         if times[index] <= times[index - 1]:
-            raise SequenceError(f"times must increase: frames[{index}].t = {times[index]} "
-                                f"follows {times[index - 1]}")
+            raise SequenceError(f"times must increase: frames[{index}].t = {times[index]} follows {times[index - 1]}")
     length = sequence_end(times) - times[0]
     if length > MAX_SECONDS + 1e-9:
-        raise SequenceError(f"the sequence lasts {length:.2f} s (the last reading held for the median gap "
-                            f"between readings); at most {MAX_SECONDS:g} s")
+        raise SequenceError(
+            f"the sequence lasts {length:.2f} s (the last reading held for the median gap "
+            f"between readings); at most {MAX_SECONDS:g} s"
+        )
     return list(readings)
 
 
@@ -143,8 +148,9 @@ def scripted_sequence(script: str) -> list[Reading]:
     if total > MAX_SECONDS:  # before making the readings: "happy:1e9" must not fill the memory
         raise SequenceError(f"the sequence lasts {total:.2f} s; at most {MAX_SECONDS:g} s")
     emotions = [emotion for emotion, count in segments for _ in range(count)]
-    return check_sequence([Reading(index / SCRIPT_READINGS_PER_SECOND, one_hot(emotion))
-                           for index, emotion in enumerate(emotions)])
+    return check_sequence(
+        [Reading(index / SCRIPT_READINGS_PER_SECOND, one_hot(emotion)) for index, emotion in enumerate(emotions)]
+    )
 
 
 def wave_of_all_seven(seconds_each: float = 0.6) -> list[Reading]:
@@ -220,8 +226,8 @@ def differing_box(start: np.ndarray, end: np.ndarray) -> tuple[slice, slice] | N
     rows = np.flatnonzero(np.any(start != end, axis=(1, 2)))
     if not len(rows):
         return None
-    columns = np.flatnonzero(np.any(start[rows[0]:rows[-1] + 1] != end[rows[0]:rows[-1] + 1], axis=(0, 2)))
-    return np.s_[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    columns = np.flatnonzero(np.any(start[rows[0] : rows[-1] + 1] != end[rows[0] : rows[-1] + 1], axis=(0, 2)))
+    return np.s_[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
 
 
 def blend(start: np.ndarray, end: np.ndarray, weight: float, box) -> np.ndarray:
@@ -240,8 +246,10 @@ def blend(start: np.ndarray, end: np.ndarray, weight: float, box) -> np.ndarray:
 
 def frame_images(look: Mapping[str, str], frames: Sequence[Frame], size: int, *, transparent: bool) -> list:
     # The per-expression renders come from avatars.rendering's cache: one per distinct emotion.
-    faces = {emotion: np.asarray(render_rgba(look, emotion, size, transparent=transparent))
-             for emotion in sorted({frame.start for frame in frames} | {frame.end for frame in frames})}
+    faces = {
+        emotion: np.asarray(render_rgba(look, emotion, size, transparent=transparent))
+        for emotion in sorted({frame.start for frame in frames} | {frame.end for frame in frames})
+    }
     boxes = {}
     images = []
     for frame in frames:
@@ -251,8 +259,7 @@ def frame_images(look: Mapping[str, str], frames: Sequence[Frame], size: int, *,
         pair = (frame.start, frame.end)
         if pair not in boxes:
             boxes[pair] = differing_box(faces[frame.start], faces[frame.end])
-        images.append(Image.fromarray(blend(faces[frame.start], faces[frame.end], frame.weight, boxes[pair]),
-                                      "RGBA"))
+        images.append(Image.fromarray(blend(faces[frame.start], faces[frame.end], frame.weight, boxes[pair]), "RGBA"))
     return images
 
 
@@ -262,9 +269,19 @@ def encode_webp(images: list, durations: list[int]) -> bytes:
     # face), 2.5× faster to encode and smaller than Pillow's default of a whole picture every frame.
     def encode(quality: int) -> bytes:
         output = io.BytesIO()
-        images[0].save(output, "WEBP", save_all=True, append_images=images[1:], duration=durations, loop=0,
-                       background=(0, 0, 0, 0), quality=quality, method=4, kmin=WEBP_KEY_FRAMES - 1,
-                       kmax=WEBP_KEY_FRAMES)
+        images[0].save(
+            output,
+            "WEBP",
+            save_all=True,
+            append_images=images[1:],
+            duration=durations,
+            loop=0,
+            background=(0, 0, 0, 0),
+            quality=quality,
+            method=4,
+            kmin=WEBP_KEY_FRAMES - 1,
+            kmax=WEBP_KEY_FRAMES,
+        )
         return output.getvalue()
 
     return fit_webp(encode, WEBP_MAX_BYTES)
@@ -276,7 +293,7 @@ def encode_gif(images: list, durations: list[int]) -> bytes:
     # One palette for every frame, so colours do not shift between frames: from a sample of the frames
     # side by side, shrunk (nearest neighbour keeps their exact colours). Mapping to it without dithering is
     # fast and keeps flat areas flat.
-    sample = flat[::max(1, len(flat) // GIF_PALETTE_SAMPLE)]
+    sample = flat[:: max(1, len(flat) // GIF_PALETTE_SAMPLE)]
     mosaic = Image.new("RGB", (GIF_PALETTE_TILE * len(sample), GIF_PALETTE_TILE))
     for index, image in enumerate(sample):
         mosaic.paste(image.resize((GIF_PALETTE_TILE,) * 2, Image.NEAREST), (index * GIF_PALETTE_TILE, 0))
@@ -297,8 +314,9 @@ def encode_gif(images: list, durations: list[int]) -> bytes:
     return output.getvalue()
 
 
-def animate(look: Mapping[str, str], readings: Sequence[Reading], file_format: str = "webp",
-            size: int = WHATSAPP_SIZE) -> bytes:
+def animate(
+    look: Mapping[str, str], readings: Sequence[Reading], file_format: str = "webp", size: int = WHATSAPP_SIZE
+) -> bytes:
     """The avatar acting out the readings: animated WebP (WhatsApp sticker) or GIF bytes."""
     if file_format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")

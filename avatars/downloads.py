@@ -1,10 +1,11 @@
 """Emoji files as HTTP downloads: one expression (SVG/PNG), an animation (WebP/GIF) or the whole sticker pack
 (ZIP)."""
+
 from __future__ import annotations
 
 import io
 import zipfile
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from django.http import HttpResponse
 
@@ -13,8 +14,13 @@ from ml.labels import EMOTIONS
 from .animation import Reading, animate
 from .rendering import DEFAULT_PNG_SIZE, fit_webp, render_png, render_rgba, render_svg, render_webp
 
-CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "zip": "application/zip", "webp": "image/webp",
-                 "gif": "image/gif"}
+CONTENT_TYPES = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "zip": "application/zip",
+    "webp": "image/webp",
+    "gif": "image/gif",
+}
 STICKER_SIZE = 512
 TRAY_ICON_SIZE = 96
 WEBP_MAX_BYTES = 100 * 1024  # WhatsApp's limit for a still sticker
@@ -32,14 +38,15 @@ def attachment(content: bytes, file_format: str, filename: str) -> HttpResponse:
     return response
 
 
-def emoji_response(look: Mapping[str, str], emotion: str, file_format: str,
-                   size: int = DEFAULT_PNG_SIZE) -> HttpResponse:
-    return attachment(emoji_bytes(look, emotion, file_format, size), file_format,
-                      f"emoji-{emotion}.{file_format}")
+def emoji_response(
+    look: Mapping[str, str], emotion: str, file_format: str, size: int = DEFAULT_PNG_SIZE
+) -> HttpResponse:
+    return attachment(emoji_bytes(look, emotion, file_format, size), file_format, f"emoji-{emotion}.{file_format}")
 
 
-def animation_response(look: Mapping[str, str], readings: Sequence[Reading], file_format: str,
-                       size: int) -> HttpResponse:
+def animation_response(
+    look: Mapping[str, str], readings: Sequence[Reading], file_format: str, size: int
+) -> HttpResponse:
     return attachment(animate(look, readings, file_format, size), file_format, f"emoji-animated.{file_format}")
 
 

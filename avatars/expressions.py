@@ -3,6 +3,7 @@
 These replace python-avatars' expression helpers (`happy()`, `sad()`…), which drop the avatar's title and
 crash on string eyebrows, and have no disgust/fear pair that reads clearly at sticker size.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple

@@ -19,7 +19,7 @@ class GenderForm(forms.Form):
 
 
 class RandomLookForm(forms.Form):
-    """"Random": which starting gender, and a seed (the same seed gives the same look)."""
+    """ "Random": which starting gender, and a seed (the same seed gives the same look)."""
 
     gender = forms.ChoiceField(choices=GENDERS, required=False)
     seed = forms.IntegerField(min_value=0, max_value=2**63 - 1)
@@ -58,7 +58,8 @@ class AvatarForm(LookForm):
         model = SavedAvatar
         fields = ("name", "gender") + ATTRIBUTES
         widgets = {name: TileSelect(name) for name in THUMBNAIL_PARTS} | {
-            name: SwatchSelect(name) for name in COLOUR_ATTRIBUTES}
+            name: SwatchSelect(name) for name in COLOUR_ATTRIBUTES
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,8 +72,11 @@ class AvatarForm(LookForm):
     def clean(self):
         cleaned = super().clean()
         # A graphic picked (without the clothing) is worn on the graphic shirt, as the tiles show it.
-        if ("shirt_graphic" in self.changed_data and "clothing" not in self.changed_data
-                and cleaned.get("shirt_graphic", "NONE") != "NONE"):
+        if (
+            "shirt_graphic" in self.changed_data
+            and "clothing" not in self.changed_data
+            and cleaned.get("shirt_graphic", "NONE") != "NONE"
+        ):
             cleaned["clothing"] = GRAPHIC_CLOTHING
         return cleaned
 
@@ -81,8 +85,12 @@ class RenderOptionsForm(forms.Form):
     """Output format and PNG size for downloads."""
 
     format = forms.ChoiceField(choices=[("png", "PNG"), ("svg", "SVG")], required=False)
-    size = forms.IntegerField(min_value=PNG_SIZES[0], max_value=PNG_SIZES[1], required=False,
-                              help_text=f"PNG width and height in pixels ({PNG_SIZES[0]}–{PNG_SIZES[1]})")
+    size = forms.IntegerField(
+        min_value=PNG_SIZES[0],
+        max_value=PNG_SIZES[1],
+        required=False,
+        help_text=f"PNG width and height in pixels ({PNG_SIZES[0]}–{PNG_SIZES[1]})",
+    )
 
     def clean_format(self):
         return self.cleaned_data["format"] or "png"
@@ -106,7 +114,10 @@ class AnimationOptionsForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("format") == "webp" and cleaned.get("size") not in (None, animation.WHATSAPP_SIZE):
-            self.add_error("size", f"WhatsApp animated stickers are {animation.WHATSAPP_SIZE}×"
-                                   f"{animation.WHATSAPP_SIZE}: give size {animation.WHATSAPP_SIZE} (or none) "
-                                   "for webp, or choose gif")
+            self.add_error(
+                "size",
+                f"WhatsApp animated stickers are {animation.WHATSAPP_SIZE}×"
+                f"{animation.WHATSAPP_SIZE}: give size {animation.WHATSAPP_SIZE} (or none) "
+                "for webp, or choose gif",
+            )
         return cleaned

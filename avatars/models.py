@@ -27,8 +27,9 @@ class SavedAvatar(models.Model):
     # Whose it is (avatars.ownership): a user, or before sign-up the browser session that saved it (a random
     # token kept in its session data). Avatars saved before ownership existed have neither: only the admin
     # sees them.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="avatars")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="avatars"
+    )
     visitor = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     gender = models.CharField(max_length=16, choices=GENDERS)
     skin_color = attribute_field("skin_color")
@@ -41,8 +42,12 @@ class SavedAvatar(models.Model):
     clothing = attribute_field("clothing")
     clothing_color = attribute_field("clothing_color")
     shirt_graphic = attribute_field("shirt_graphic")
-    shirt_text = models.CharField("custom shirt text", max_length=SHIRT_TEXT_MAX_LENGTH, blank=True,
-                                  help_text="Printed on the graphic shirt when its graphic is “Your own text”.")
+    shirt_text = models.CharField(
+        "custom shirt text",
+        max_length=SHIRT_TEXT_MAX_LENGTH,
+        blank=True,
+        help_text="Printed on the graphic shirt when its graphic is “Your own text”.",
+    )
     nose = attribute_field("nose")
     style = attribute_field("style", "background shape")
     background_color = attribute_field("background_color")

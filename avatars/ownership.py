@@ -1,6 +1,7 @@
 """Who may see an avatar: its owner (a signed-in user), or — before they have an account — the browser session
 that saved it. Every view and API that names an avatar by id looks it up through `avatars_of(request)`, so
 another person's id is simply not found (404: it does not reveal that the avatar exists)."""
+
 from __future__ import annotations
 
 import secrets
@@ -76,8 +77,10 @@ def live_visitor_tokens() -> set[str]:
     """The visitor token of every browser session that has not expired."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     if not issubclass(store, DatabaseSessionStore):
-        raise SessionsNotInDatabase(f"sessions are kept by {settings.SESSION_ENGINE}, not in the database, so "
-                                    "the visitors whose sessions are still live cannot be listed")
+        raise SessionsNotInDatabase(
+            f"sessions are kept by {settings.SESSION_ENGINE}, not in the database, so "
+            "the visitors whose sessions are still live cannot be listed"
+        )
     tokens = set()
     for session in store.get_model_class().objects.filter(expire_date__gt=timezone.now()).iterator():
         token = store().decode(session.session_data).get(VISITOR_SESSION_KEY)
@@ -94,4 +97,4 @@ def abandoned_visitor_avatars(batch: int = 500):
     old = SavedAvatar.objects.filter(owner=None, updated__lt=cutoff).exclude(visitor="")
     ended = sorted(set(old.values_list("visitor", flat=True).distinct()) - live_visitor_tokens())
     for start in range(0, len(ended), batch):
-        yield old.filter(visitor__in=ended[start:start + batch])
+        yield old.filter(visitor__in=ended[start : start + batch])

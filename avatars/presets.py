@@ -1,5 +1,6 @@
 """Gender-based starting points. Gender picks the preset and which fields the form shows first; every
 field stays reachable for every gender."""
+
 from __future__ import annotations
 
 GENDERS = [("female", "Female"), ("male", "Male"), ("nonbinary", "Non-binary / other")]

@@ -1,9 +1,10 @@
-""""Random" on the avatar form: a look that works as an emoji.
+""" "Random" on the avatar form: a look that works as an emoji.
 
 The eyes carry most of an expression, so Random never picks an accessory that covers them (it stays free to
 choose by hand). Costume pieces (an astronaut helmet, a Jedi robe…) come only as their whole costume, so a
 random outfit never mixes a chef's cap with a gladiator's armour; a graphic shirt gets a graphic.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,8 +15,12 @@ from .presets import preset
 from .vocabulary import member_names
 
 # Glasses the eyes show through (tests/test_avatars.py measures that the other accessories hide them).
-EYE_SAFE_ACCESSORIES = (pa.AccessoryType.NONE, pa.AccessoryType.PRESCRIPTION_1, pa.AccessoryType.PRESCRIPTION_2,
-                        pa.AccessoryType.ROUND)
+EYE_SAFE_ACCESSORIES = (
+    pa.AccessoryType.NONE,
+    pa.AccessoryType.PRESCRIPTION_1,
+    pa.AccessoryType.PRESCRIPTION_2,
+    pa.AccessoryType.ROUND,
+)
 COSTUMES = (
     {"top": pa.HairType.ASTRONAUT, "clothing": pa.ClothingType.ASTRONAUT_SUIT},
     {"top": pa.HatType.JEDI, "clothing": pa.ClothingType.JEDI_ROBE},
@@ -57,6 +62,7 @@ def random_look(gender: str | None, seed: int) -> dict[str, str]:
         look["accessory"] = rng.choice(EYE_SAFE_ACCESSORIES[1:]).name
     look["shirt_graphic"] = "NONE"
     if look["clothing"] == pa.ClothingType.GRAPHIC_SHIRT.name:
-        look["shirt_graphic"] = rng.choice([name for name in member_names("shirt_graphic")
-                                            if name not in ("NONE", "CUSTOM_TEXT")])
+        look["shirt_graphic"] = rng.choice(
+            [name for name in member_names("shirt_graphic") if name not in ("NONE", "CUSTOM_TEXT")]
+        )
     return look

@@ -7,6 +7,7 @@ target). Every mask python-avatars draws is one white-filled shape — exactly a
 about half the time. The SVG we serve stays as python-avatars wrote it; this copy only feeds the rasteriser.
 PNG is encoded without row filters (see :func:`png_bytes`).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ HREF = f"{{{XLINK_NS}}}href"
 SHAPES = {f"{{{SVG_NS}}}{tag}" for tag in ("path", "rect", "circle", "ellipse", "polygon", "polyline", "line")}
 WHITE = {"white", "#fff", "#ffffff"}
 PNG_OPTIONS = [cv2.IMWRITE_PNG_COMPRESSION, 3, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
-REFERENCE = re.compile(r'url\(#([^)]+)\)|^#(.+)$')
+REFERENCE = re.compile(r"url\(#([^)]+)\)|^#(.+)$")
 
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", XLINK_NS)
@@ -35,13 +36,18 @@ def _inline_use(use: ET.Element, target: ET.Element) -> ET.Element:
 
     The use's attributes are inherited by the shape; the shape's own attributes win, as in SVG.
     """
-    shape = ET.Element(target.tag, {name: value for name, value in use.attrib.items()
-                                     if name not in (HREF, "x", "y", "width", "height")})
+    shape = ET.Element(
+        target.tag,
+        {name: value for name, value in use.attrib.items() if name not in (HREF, "x", "y", "width", "height")},
+    )
     shape.attrib.update({name: value for name, value in target.attrib.items() if name != "id"})
     if "style" in use.attrib and "style" in target.attrib:
         shape.set("style", f"{use.get('style').rstrip(';')};{target.get('style')}")
-    transforms = [use.get("transform", ""), f"translate({use.get('x', 0)},{use.get('y', 0)})"
-                  if use.get("x") or use.get("y") else "", target.get("transform", "")]
+    transforms = [
+        use.get("transform", ""),
+        f"translate({use.get('x', 0)},{use.get('y', 0)})" if use.get("x") or use.get("y") else "",
+        target.get("transform", ""),
+    ]
     if any(transforms):
         shape.set("transform", " ".join(transform for transform in transforms if transform))
     shape.tail = use.tail
@@ -54,16 +60,22 @@ def _is_white_shape_mask(mask: ET.Element) -> bool:
         return False
     children = list(mask)
     return bool(children) and all(
-        child.tag in SHAPES and not len(child)
+        child.tag in SHAPES
+        and not len(child)
         and (child.get("fill") or mask.get("fill", "")).lower() in WHITE
         and not any(name in child.attrib for name in ("opacity", "fill-opacity", "stroke", "style", "filter"))
-        for child in children)
+        for child in children
+    )
 
 
 def _drop_unreferenced_definitions(root: ET.Element) -> None:
     """Shapes in `<defs>` that nothing points at any more (their uses were inlined): less to parse."""
-    referenced = {match[1] or match[2] for element in root.iter() for value in element.attrib.values()
-                  for match in REFERENCE.finditer(value)}
+    referenced = {
+        match[1] or match[2]
+        for element in root.iter()
+        for value in element.attrib.values()
+        for match in REFERENCE.finditer(value)
+    }
     for defs in root.iter(f"{{{SVG_NS}}}defs"):
         for definition in list(defs):
             if definition.tag in SHAPES and definition.get("id") not in referenced:
@@ -103,8 +115,12 @@ def rasterise(svg: str, size: int) -> np.ndarray:
     canvas.flush()
     # cairo's ARGB32 pixels are native-endian words with premultiplied colour: B, G, R, A in memory on
     # little-endian machines, A, R, G, B on big-endian ones.
-    pixels = np.ndarray((canvas.get_height(), canvas.get_width(), 4), np.uint8, buffer=canvas.get_data(),
-                        strides=(canvas.get_stride(), 4, 1))
+    pixels = np.ndarray(
+        (canvas.get_height(), canvas.get_width(), 4),
+        np.uint8,
+        buffer=canvas.get_data(),
+        strides=(canvas.get_stride(), 4, 1),
+    )
     if sys.byteorder == "big":
         pixels = pixels[:, :, ::-1]
     return cv2.cvtColor(pixels, cv2.COLOR_mRGBA2RGBA)  # divides colour by alpha; channel order is kept

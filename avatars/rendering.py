@@ -5,13 +5,14 @@ element ids are made unique per rendered SVG with a prefix derived from the look
 input gives byte-identical output in every process while different avatars on one page never collide.
 Results are cached by look + emotion (+ size).
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Callable, Mapping
 
 import python_avatars as pa
 from PIL import Image
@@ -40,8 +41,14 @@ def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = F
         arguments["style"] = pa.AvatarStyle.TRANSPARENT
     if arguments["top"] in pa.HatType:  # python-avatars tells hats from hair by enum class
         arguments["top"] = pa.HatType[look["top"]]
-    return pa.Avatar(**arguments, eyes=expression.eyes, eyebrows=expression.eyebrows, mouth=expression.mouth,
-                     shirt_text=look.get("shirt_text") or " ", title=f"Avatar feeling {emotion}")
+    return pa.Avatar(
+        **arguments,
+        eyes=expression.eyes,
+        eyebrows=expression.eyebrows,
+        mouth=expression.mouth,
+        shirt_text=look.get("shirt_text") or " ",
+        title=f"Avatar feeling {emotion}",
+    )
 
 
 def _scope_ids(svg: str, prefix: str) -> str:
@@ -77,15 +84,20 @@ def _scope_ids(svg: str, prefix: str) -> str:
 
 def _square(svg: str) -> str:
     margin = (SVG_SIDE - 264) // 2
-    return svg.replace('width="264px" height="280px" viewBox="0 0 264 280"',
-                       f'width="{SVG_SIDE}" height="{SVG_SIDE}" viewBox="{-margin} 0 {SVG_SIDE} {SVG_SIDE}"', 1)
+    return svg.replace(
+        'width="264px" height="280px" viewBox="0 0 264 280"',
+        f'width="{SVG_SIDE}" height="{SVG_SIDE}" viewBox="{-margin} 0 {SVG_SIDE} {SVG_SIDE}"',
+        1,
+    )
 
 
 # Hair styles python-avatars draws in fixed colours (no "Hair-Color" group to fill, or one whose shape keeps a
 # fill of its own): the ids of their coloured shapes, given the chosen hair colour here. Without it "Shaved
 # sides" stayed blonde and "Straight 2" auburn whatever colour was picked.
-FIXED_COLOUR_HAIR = {pa.HairType.SHAVED_SIDES: ("shaved_sides_Hair", "shaved_sides_Copetón"),
-                     pa.HairType.STRAIGHT_2: ("straight_2_Color",)}
+FIXED_COLOUR_HAIR = {
+    pa.HairType.SHAVED_SIDES: ("shaved_sides_Hair", "shaved_sides_Copetón"),
+    pa.HairType.STRAIGHT_2: ("straight_2_Color",),
+}
 
 
 def _colour_fixed_hair(svg: str, look: Mapping[str, str]) -> str:
@@ -113,8 +125,9 @@ def _png(key: tuple, emotion: str, size: int, transparent: bool) -> bytes:
     return raster.png_bytes(_svg(key, emotion, transparent), size)
 
 
-def render_png(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *,
-               transparent: bool = False) -> bytes:
+def render_png(
+    look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *, transparent: bool = False
+) -> bytes:
     if not PNG_SIZES[0] <= size <= PNG_SIZES[1]:
         raise ValueError(f"PNG size must be {PNG_SIZES[0]}–{PNG_SIZES[1]}")
     return _png(look_key(look), emotion, size, transparent)
@@ -137,8 +150,7 @@ def fit_webp(encode: Callable[[int], bytes], max_bytes: int) -> bytes:
     return data
 
 
-def render_webp(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *,
-                quality: int = 80) -> bytes:
+def render_webp(look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *, quality: int = 80) -> bytes:
     """Transparent WebP (WhatsApp sticker format)."""
     output = io.BytesIO()
     # method 4: ~20 ms a sticker; method 6 takes seconds for files only ~4% smaller.

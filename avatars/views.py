@@ -101,7 +101,8 @@ class AvatarFormMixin(OwnedAvatarsMixin):
         context["more_fields"] = [form[name] for name in ATTRIBUTES if name not in first]
         # What "More options" opens, as the fields' own labels say it (male avatars have facial hair first).
         context["more_fields_names"] = ", ".join(
-            str(field.label).lower() for field in context["more_fields"] if field.name != "shirt_text")
+            str(field.label).lower() for field in context["more_fields"] if field.name != "shirt_text"
+        )
         context["graphic_clothing"] = GRAPHIC_CLOTHING
         context["preview_query"] = share_query(form.current_look)
         context["show_all"] = self.request.GET.get("all") == "1"
@@ -124,8 +125,9 @@ class AvatarCreateView(AvatarFormMixin, CreateView):
     def get(self, request, *args, **kwargs):
         gender_form = GenderForm(request.GET or None)
         if not gender_form.is_valid():
-            return TemplateResponse(request, "avatars/gender.html", {"form": gender_form},
-                                    status=400 if "gender" in request.GET else 200)
+            return TemplateResponse(
+                request, "avatars/gender.html", {"form": gender_form}, status=400 if "gender" in request.GET else 200
+            )
         return super().get(request, *args, **kwargs)
 
     def get_initial(self):
@@ -213,14 +215,26 @@ class GalleryView(LookMixin, TemplateView):
         avatar = self.get_avatar() if "pk" in self.kwargs else None
         gender = avatar.gender if avatar else self.request.GET.get("gender", "nonbinary")
         query = share_query(look, gender)
-        wave = {file_format: reverse("avatars:wave", args=[avatar.pk, file_format]) if avatar
-                else reverse("avatars:shared_wave", args=[file_format]) + "?" + query for file_format in FORMATS}
-        happy_png = reverse("avatars:emoji", args=[avatar.pk, "happy", "png"]) if avatar else \
-            reverse("avatars:shared_emoji", args=["happy", "png"]) + "?" + query
+        wave = {
+            file_format: reverse("avatars:wave", args=[avatar.pk, file_format])
+            if avatar
+            else reverse("avatars:shared_wave", args=[file_format]) + "?" + query
+            for file_format in FORMATS
+        }
+        happy_png = (
+            reverse("avatars:emoji", args=[avatar.pk, "happy", "png"])
+            if avatar
+            else reverse("avatars:shared_emoji", args=["happy", "png"]) + "?" + query
+        )
         return super().get_context_data(
-            avatar=avatar, query=query, wave=wave, share_image=happy_png,
+            avatar=avatar,
+            query=query,
+            wave=wave,
+            share_image=happy_png,
             share_url=self.request.build_absolute_uri(reverse("avatars:shared_gallery") + "?" + query),
-            expressions=[(emotion, render_svg(look, emotion)) for emotion in EMOTIONS], **kwargs)
+            expressions=[(emotion, render_svg(look, emotion)) for emotion in EMOTIONS],
+            **kwargs,
+        )
 
 
 class EmojiDownloadView(LookMixin, View):
@@ -232,8 +246,7 @@ class EmojiDownloadView(LookMixin, View):
         options = RenderOptionsForm({"format": file_format, "size": request.GET.get("size")})
         if not options.is_valid():
             return bad_options(request, options)
-        return emoji_response(self.get_look(), emotion, options.cleaned_data["format"],
-                              options.cleaned_data["size"])
+        return emoji_response(self.get_look(), emotion, options.cleaned_data["format"], options.cleaned_data["size"])
 
 
 class WaveAnimationView(LookMixin, View):
@@ -244,8 +257,11 @@ class WaveAnimationView(LookMixin, View):
         if not options.is_valid():
             return bad_options(request, options)
         file_format = options.cleaned_data["format"]
-        return attachment(wave_animation(self.get_look(), file_format, options.cleaned_data["size"]), file_format,
-                          f"emoji-wave.{file_format}")
+        return attachment(
+            wave_animation(self.get_look(), file_format, options.cleaned_data["size"]),
+            file_format,
+            f"emoji-wave.{file_format}",
+        )
 
 
 class StickerPackView(LookMixin, View):

@@ -3,6 +3,7 @@
 Forms, the model, query strings and the JSON API all use these names and the enum *member names*
 (`top=SHORT_FLAT`), so one avatar reads the same everywhere.
 """
+
 from __future__ import annotations
 
 import python_avatars as pa
@@ -24,8 +25,11 @@ ATTRIBUTE_ENUMS: dict[str, tuple[type, ...]] = {
     "nose": (pa.NoseType,),
 }
 # The attributes that are colours (their enum values are "#rrggbb"): the form shows them as swatches.
-COLOUR_ATTRIBUTES = tuple(name for name, enums in ATTRIBUTE_ENUMS.items()
-                          if all(str(value.value).startswith("#") for enum in enums for value in enum))
+COLOUR_ATTRIBUTES = tuple(
+    name
+    for name, enums in ATTRIBUTE_ENUMS.items()
+    if all(str(value.value).startswith("#") for enum in enums for value in enum)
+)
 SHIRT_TEXT_MAX_LENGTH = 12  # what fits across the shirt graphic
 
 ENUM_GROUP_LABELS = {pa.HairType: "Hair styles", pa.HatType: "Hats and head wear"}

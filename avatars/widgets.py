@@ -3,6 +3,7 @@
 Still plain `<input type="radio">`s inside their `<label>`s (a real form: keyboard, screen readers and no-JS
 posting work as for any radio group); only the pictures and the CSS are new.
 """
+
 from __future__ import annotations
 
 from django import forms

@@ -7,6 +7,7 @@ The readings imitate a recording from the generate page: neutral, a smile, a sur
 reading the 7 probabilities of a noisy face (plus one odd reading). Warm: the per-expression renders are in
 avatars.rendering's cache, as after the page's live preview; cold: that cache cleared before every run.
 """
+
 import argparse
 import json
 
@@ -47,21 +48,26 @@ def main():
     frames = recorded_readings()
     readings = animation.parse_sequence(frames)
     timeline = animation.timeline(readings)
-    print(f"{len(frames)} readings over {animation.sequence_end([r.t for r in readings]):.1f} s -> "
-          f"{len(timeline)} frames ({', '.join(sorted({f.start for f in timeline}))})")
+    print(
+        f"{len(frames)} readings over {animation.sequence_end([r.t for r in readings]):.1f} s -> "
+        f"{len(timeline)} frames ({', '.join(sorted({f.start for f in timeline}))})"
+    )
 
     def cold(file_format):
         def run():
             rendering._svg.cache_clear()
             rendering._png.cache_clear()
             animation.animate(look, readings, file_format, 512)
+
         return run
 
     for file_format in animation.FORMATS:
         data = animation.animate(look, readings, file_format, 512)
-        print(f"{file_format} 512: {len(data) / 1024:.0f} KB; warm median "
-              f"{median_ms(lambda: animation.animate(look, readings, file_format, 512), args.repeat):.0f} ms, "
-              f"cold median {median_ms(cold(file_format), args.repeat, warmup=1):.0f} ms")
+        print(
+            f"{file_format} 512: {len(data) / 1024:.0f} KB; warm median "
+            f"{median_ms(lambda: animation.animate(look, readings, file_format, 512), args.repeat):.0f} ms, "
+            f"cold median {median_ms(cold(file_format), args.repeat, warmup=1):.0f} ms"
+        )
 
     client = Client(HTTP_HOST="127.0.0.1")  # an allowed host: this is not the test runner
     body = json.dumps({"look": look, "frames": frames, "format": "webp"})

@@ -1,8 +1,10 @@
 """POST /api/emotion with big uploads through Django (target: no accepted image over ~100 ms): photo-sized
-JPEGs, read shrunk while decoded, and PNGs up to a phone screenshot's size, shrunk after decoding; the 7999×5000 PNG is refused (413).
+JPEGs, read shrunk while decoded, and PNGs up to a phone screenshot's size, shrunk after decoding; the
+7999×5000 PNG is refused (413).
 
     python bench/big_images_speed.py [--repeat 15]
 """
+
 import argparse
 import io
 import logging
@@ -35,9 +37,11 @@ def main():
         "PNG 7999×5000 (refused)": (upload(big_picture(), "PNG"), 413),
     }
     for name, (data, status) in cases.items():
+
         def post():
             response = client.post("/api/emotion", {"image": io.BytesIO(data)})
             assert response.status_code == status, response.content[:200]
+
         cpu = []
 
         def timed_post():
@@ -47,8 +51,10 @@ def main():
 
         timings = timings_ms(timed_post, args.repeat, warmup=2)
         # CPU time too: on a shared host the wall time also counts the waits for a core.
-        print(f"{name:<30} {len(data) / 1e6:5.1f} MB  wall p50 {statistics.median(timings):6.1f} ms "
-              f"(max {max(timings):6.1f})   CPU p50 {statistics.median(cpu[2:]):6.1f} ms   → {status}")
+        print(
+            f"{name:<30} {len(data) / 1e6:5.1f} MB  wall p50 {statistics.median(timings):6.1f} ms "
+            f"(max {max(timings):6.1f})   CPU p50 {statistics.median(cpu[2:]):6.1f} ms   → {status}"
+        )
 
 
 if __name__ == "__main__":

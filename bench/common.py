@@ -1,4 +1,5 @@
 """Shared helpers for the benchmark scripts: Django set-up and median timing."""
+
 from __future__ import annotations
 
 import contextlib
@@ -59,8 +60,23 @@ def fer_detector():
     never into the project's environment; it brings its own bundled model and cascade.
     """
     if not (FER_PACKAGES / "fer").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(FER_PACKAGES),
-                        "fer", "pandas", "requests", "tqdm"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--target",
+                str(FER_PACKAGES),
+                "fer",
+                "pandas",
+                "requests",
+                "tqdm",
+            ],
+            check=True,
+        )
     sys.path.append(str(FER_PACKAGES))
     from fer.fer import FER
 
@@ -76,11 +92,24 @@ def running_site(port: int = 8799, workers: int = 0):
         environment = os.environ | {"DATABASE_URL": f"sqlite:///{directory}/site.sqlite3", "DJANGO_DEBUG": "1"}
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=environment, check=True)
-        command = manage + ["runserver", f"127.0.0.1:{port}", "--noreload"] if not workers else [
-            str(Path(sys.executable).with_name("gunicorn")), "emojify_site.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--threads", "4", "--preload"]
-        server = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        command = (
+            manage + ["runserver", f"127.0.0.1:{port}", "--noreload"]
+            if not workers
+            else [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "emojify_site.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--preload",
+            ]
+        )
+        server = subprocess.Popen(
+            command, env=environment, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(240):  # the first start imports TensorFlow
@@ -96,5 +125,8 @@ def running_site(port: int = 8799, workers: int = 0):
 
 
 def chromium(playwright, *arguments: str):
-    return playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True,
-                                      args=["--no-sandbox", "--disable-gpu", *arguments])
+    return playwright.chromium.launch(
+        executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", *arguments],
+    )

@@ -8,19 +8,35 @@ replicated (the size of a face in a webcam frame), read by the served pipeline (
 coarse-to-fine detection, FER framing, the shipped model with mirror TTA). False faces: scikit-image's
 sample pictures that show no human face, as they are and at 640×480, searched as webcam frames and as photos.
 """
+
 import argparse
 import statistics
 import time
 
 import cv2
 import numpy as np
-
 from common import ROOT, setup_django
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fer2013" / "fer2013.csv.gz"
-NO_FACE_PICTURES = ("coffee", "chelsea", "rocket", "coins", "page", "text", "horse", "hubble_deep_field",
-                    "immunohistochemistry", "moon", "retina", "brick", "grass", "gravel", "colorwheel", "logo",
-                    "cat")  # all shipped with scikit-image: nothing is downloaded
+NO_FACE_PICTURES = (
+    "coffee",
+    "chelsea",
+    "rocket",
+    "coins",
+    "page",
+    "text",
+    "horse",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "moon",
+    "retina",
+    "brick",
+    "grass",
+    "gravel",
+    "colorwheel",
+    "logo",
+    "cat",
+)  # all shipped with scikit-image: nothing is downloaded
 FACE_SIDE, FRAME = 160, (640, 480)
 
 
@@ -53,8 +69,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
     parser.add_argument("--rows", type=int, default=3589)
-    parser.add_argument("--settings", nargs="+", default=["1.1:5", "1.15:4", "1.15:3:0.2", "1.15:3", "1.2:3"],
-                        help="scale factor:min neighbours[:webcam first pass, default the served one]")
+    parser.add_argument(
+        "--settings",
+        nargs="+",
+        default=["1.1:5", "1.15:4", "1.15:3:0.2", "1.15:3", "1.2:3"],
+        help="scale factor:min neighbours[:webcam first pass, default the served one]",
+    )
     args = parser.parse_args()
     setup_django()
     from ml.labels import EMOTIONS
@@ -64,8 +84,10 @@ def main():
     frames = list(fer_frames(args.data, args.rows))
     pictures = list(no_face_pictures())
     served = (faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS, faces.WEBCAM_FIRST_PASS_FACE)
-    print(f"{len(frames)} FER faces in 640×480 frames; {len(pictures)} pictures without a face; "
-          f"served setting {':'.join(map(str, served))}")
+    print(
+        f"{len(frames)} FER faces in 640×480 frames; {len(pictures)} pictures without a face; "
+        f"served setting {':'.join(map(str, served))}"
+    )
     for setting in args.settings:
         scale_factor, neighbours, first_pass = (setting.split(":") + [served[2]])[:3]
         faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS = float(scale_factor), int(neighbours)
@@ -74,17 +96,23 @@ def main():
         timings = []
         for frame, label in frames:
             started = time.perf_counter()
-            readable = [face for face in faces.read_faces(frame, first_pass=faces.WEBCAM_FIRST_PASS_FACE)
-                        if face.emotion]
+            readable = [
+                face for face in faces.read_faces(frame, first_pass=faces.WEBCAM_FIRST_PASS_FACE) if face.emotion
+            ]
             timings.append((time.perf_counter() - started) * 1000)
             if readable:
                 found += 1
                 right += readable[0].emotion == EMOTIONS[label]
-        false_faces = sum(len(faces.detect_faces(picture, min_face))
-                          for picture in pictures for min_face in (faces.WEBCAM_MIN_FACE, faces.PHOTO_MIN_FACE))
-        print(f"{setting:>7}: found {found / len(frames):.1%}, read right {right / max(found, 1):.1%} of found "
-              f"({right / len(frames):.1%} of all), false faces {false_faces}, "
-              f"median read_faces {statistics.median(timings):.2f} ms")
+        false_faces = sum(
+            len(faces.detect_faces(picture, min_face))
+            for picture in pictures
+            for min_face in (faces.WEBCAM_MIN_FACE, faces.PHOTO_MIN_FACE)
+        )
+        print(
+            f"{setting:>7}: found {found / len(frames):.1%}, read right {right / max(found, 1):.1%} of found "
+            f"({right / len(frames):.1%} of all), false faces {false_faces}, "
+            f"median read_faces {statistics.median(timings):.2f} ms"
+        )
     faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS, faces.WEBCAM_FIRST_PASS_FACE = served
 
 

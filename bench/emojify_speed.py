@@ -1,7 +1,8 @@
 """POST /api/emojify: a 1280×720 photo with 3 faces, server time through Django (target ≤ 80 ms median).
 
-    python bench/emojify_speed.py [--repeat 30]
+python bench/emojify_speed.py [--repeat 30]
 """
+
 import argparse
 import io
 

@@ -7,6 +7,7 @@ package in the same run (target: ours ≥ 3× faster).
 `fer` (PyPI) is installed on first use into bench/.fer-packages only (pip --no-deps, with pandas, requests,
 tqdm and matplotlib), never into the project's environment; it brings its own bundled model and cascade.
 """
+
 import argparse
 import io
 import itertools
@@ -14,7 +15,6 @@ import statistics
 
 import cv2
 import numpy as np
-
 from common import fer_detector, median_ms, setup_django, timings_ms
 
 
@@ -68,8 +68,10 @@ def stages(jpegs, repeat):
     detect = lambda: faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
     crops = preprocess_faces([faces.crop_face(gray, box) for box in detect()])
     classify = lambda: faces.classifier().predict(crops)
-    return {name: median_ms(step, repeat) for name, step in
-            (("decode (luma)", decode), ("detect", detect), ("classify", classify))}
+    return {
+        name: median_ms(step, repeat)
+        for name, step in (("decode (luma)", decode), ("detect", detect), ("classify", classify))
+    }
 
 
 def fer(jpegs, repeat):

@@ -5,11 +5,11 @@
 Each 48×48 face is upscaled 4× and padded, the detector runs, and its box is expressed in units of the
 original frame. recognition.faces.CROP_SCALE is 1 / (median box width).
 """
+
 import argparse
 
 import cv2
 import numpy as np
-
 from common import ROOT
 
 from ml.dataset import load_dataset
@@ -24,7 +24,7 @@ def main():
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--upscale", type=int, default=4)
     args = parser.parse_args()
-    faces = load_dataset(args.data).faces[:args.rows]
+    faces = load_dataset(args.data).faces[: args.rows]
     cascade = cv2.CascadeClassifier(CASCADE_PATH)
     side = 48 * args.upscale
     boxes = []
@@ -38,8 +38,10 @@ def main():
     boxes = np.array(boxes)
     print(f"detected {len(boxes)} of {len(faces)} faces")
     for name, values in zip(("x", "y", "w", "h"), boxes.T):
-        print(f"{name}: median {np.median(values):.3f}  (p25 {np.percentile(values, 25):.3f}, "
-              f"p75 {np.percentile(values, 75):.3f})")
+        print(
+            f"{name}: median {np.median(values):.3f}  (p25 {np.percentile(values, 25):.3f}, "
+            f"p75 {np.percentile(values, 75):.3f})"
+        )
     print(f"crop scale = 1 / median width = {1 / np.median(boxes[:, 2]):.3f}")
 
 

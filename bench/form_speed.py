@@ -8,15 +8,22 @@ empty browser cache, as a new visitor), on a desktop (1280×900) and a phone (37
 medians of first contentful paint and of "tiles painted": every tile image in the first screen loaded,
 counted from the start of navigation.
 """
+
 import argparse
 import statistics
 
 from common import chromium, running_site
 
 FORM = "/avatars/new/?gender=female"
-SCREENS = {"desktop 1280×900": {"viewport": {"width": 1280, "height": 900}},
-           "phone 375×812": {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 3,
-                             "is_mobile": True, "has_touch": True}}
+SCREENS = {
+    "desktop 1280×900": {"viewport": {"width": 1280, "height": 900}},
+    "phone 375×812": {
+        "viewport": {"width": 375, "height": 812},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
 TILES_IN_VIEW = """() => [...document.querySelectorAll('.tiles img')].filter(image => {
   const box = image.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; })"""
 
@@ -28,7 +35,8 @@ def measure(browser, url: str, screen: dict) -> tuple[float, float, int]:
     # Checked every animation frame; the time is read when seen (a little after the fact, never before).
     page.wait_for_function(
         f"() => ({TILES_IN_VIEW})().length > 0 && ({TILES_IN_VIEW})().every(i => i.complete && i.naturalWidth)",
-        polling="raf")
+        polling="raf",
+    )
     tiles_ms = page.evaluate("performance.now()")
     paint_ms = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
     count = page.evaluate(f"({TILES_IN_VIEW})().length")
@@ -39,8 +47,12 @@ def measure(browser, url: str, screen: dict) -> tuple[float, float, int]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--gunicorn-workers", type=int, default=0,
-                        help="serve with gunicorn (as make serve does) instead of Django's server")
+    parser.add_argument(
+        "--gunicorn-workers",
+        type=int,
+        default=0,
+        help="serve with gunicorn (as make serve does) instead of Django's server",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -51,8 +63,10 @@ def main():
                 measure(browser, base + FORM, screen)
             runs = [measure(browser, base + FORM, screen) for _ in range(args.repeat)]
             paint, tiles = statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs)
-            print(f"{name}: first contentful paint median {paint:.0f} ms; {runs[0][2]} tiles in the first screen "
-                  f"painted, median {tiles:.0f} ms (target ≤ 1000 ms)")
+            print(
+                f"{name}: first contentful paint median {paint:.0f} ms; {runs[0][2]} tiles in the first screen "
+                f"painted, median {tiles:.0f} ms (target ≤ 1000 ms)"
+            )
         browser.close()
 
 

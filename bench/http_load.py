@@ -13,6 +13,7 @@ With --start it starts `manage.py serve` itself (production settings over plain 
 database) and stops it after; otherwise it loads the stack already on --port (loopback only). Prints
 throughput, p50/p95/p99 per endpoint, errors by status, and each gunicorn worker's RSS after the run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,8 +92,11 @@ class Load:
 
 def worker_rss_mb(master_pid: int | None) -> list[float]:
     """RSS of each gunicorn worker: the children of the given master, or of any emojify gunicorn master."""
-    masters = [master_pid] if master_pid else [
-        int(path.name) for path in Path("/proc").iterdir() if path.name.isdigit() and _is_gunicorn_master(path)]
+    masters = (
+        [master_pid]
+        if master_pid
+        else [int(path.name) for path in Path("/proc").iterdir() if path.name.isdigit() and _is_gunicorn_master(path)]
+    )
     sizes = []
     for master in masters:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
@@ -133,8 +137,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60, help="how long the load lasts (at most 600)")
     parser.add_argument("--mix", default=DEFAULT_MIX, help="endpoint=weight,… (emotion, emoji, preview, sticker)")
-    parser.add_argument("--rate", type=float, default=0, help="at most this many requests a second per client "
-                        "(0: the next as soon as the last is answered)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="at most this many requests a second per client (0: the next as soon as the last is answered)",
+    )
     parser.add_argument("--port", type=int, default=8000, help="the running stack's port on 127.0.0.1")
     parser.add_argument("--start", action="store_true", help="start `manage.py serve` for the run, then stop it")
     parser.add_argument("--workers", type=int, default=2, help="with --start")
@@ -145,8 +153,10 @@ def main() -> int:
     endpoints = parse_mix(args.mix)
     if args.start:
         with running_stack(workers=args.workers, threads=args.threads) as stack:
-            print(f"started nginx → gunicorn ({args.workers} workers × {args.threads} threads) in "
-                  f"{stack.started_seconds:.1f} s")
+            print(
+                f"started nginx → gunicorn ({args.workers} workers × {args.threads} threads) in "
+                f"{stack.started_seconds:.1f} s"
+            )
             return run(args, endpoints, stack.port, stack.master_pid)
     return run(args, endpoints, args.port, None)
 
@@ -157,8 +167,10 @@ def run(args, endpoints: list[str], port: int, master_pid: int | None) -> int:
     for endpoint in sorted(set(endpoints)):  # one of each first: nothing below pays a first-call cost
         load.send(warm, endpoint, "top=BUN", "happy")
     deadline = time.monotonic() + args.seconds
-    threads = [threading.Thread(target=load.run_client, args=(index, endpoints, deadline, args.rate))
-               for index in range(args.clients)]
+    threads = [
+        threading.Thread(target=load.run_client, args=(index, endpoints, deadline, args.rate))
+        for index in range(args.clients)
+    ]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -171,15 +183,21 @@ def run(args, endpoints: list[str], port: int, master_pid: int | None) -> int:
     print(f"throughput: {answered} requests answered in {elapsed:.1f} s = {answered / elapsed:.1f}/s")
     print(f"{'endpoint':<10}{'ok':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for endpoint, values in sorted(load.latencies.items()):
-        print(f"{endpoint:<10}{len(values):>7}{statistics.median(values):>9.1f}{percentile(values, 0.95):>9.1f}"
-              f"{percentile(values, 0.99):>9.1f}")
+        print(
+            f"{endpoint:<10}{len(values):>7}{statistics.median(values):>9.1f}{percentile(values, 0.95):>9.1f}"
+            f"{percentile(values, 0.99):>9.1f}"
+        )
     errors = {status: count for status, count in load.statuses.items() if status != 200}
     errors |= {f"no answer ({name})": count for name, count in load.failures.items()}
-    print("errors by status: " + (", ".join(f"{status}: {count}" for status, count in sorted(
-        errors.items(), key=str)) if errors else "none"))
+    print(
+        "errors by status: "
+        + (", ".join(f"{status}: {count}" for status, count in sorted(errors.items(), key=str)) if errors else "none")
+    )
     sizes = worker_rss_mb(master_pid)
-    print("worker RSS after the run: " + (", ".join(f"{size:.0f} MB" for size in sizes) if sizes else
-                                          "no gunicorn worker found"))
+    print(
+        "worker RSS after the run: "
+        + (", ".join(f"{size:.0f} MB" for size in sizes) if sizes else "no gunicorn worker found")
+    )
     return 1 if errors else 0
 
 

@@ -2,18 +2,17 @@
 
     python bench/model_speed.py [--repeat 500] [--threads 0] [--weights PATH]
 
-Times the served classifier (int8 weights, the exported .tflite through the LiteRT runtime) and, as its peers, the TensorFlow graph
-it replaced in float32 and in bfloat16, in alternating rounds: a shared host's speed drifts within seconds,
-so only interleaved timings compare fairly. --threads 1 is what the web process uses (EMOJIFY_TF_THREADS).
+Times the served classifier (int8 weights, the exported .tflite through the LiteRT runtime) and, as its peers, the
+TensorFlow graph it replaced in float32 and in bfloat16, in alternating rounds: a shared host's speed drifts within
+seconds, so only interleaved timings compare fairly. --threads 1 is what the web process uses (EMOJIFY_TF_THREADS).
 """
+
 import argparse
 import statistics
 
 import numpy as np
-
-from common import timings_ms
-
 import tensorflow as tf
+from common import timings_ms
 
 from ml.inference import PRECISIONS, SERVED_PRECISION, EmotionClassifier
 
@@ -28,8 +27,10 @@ def main():
     args = parser.parse_args()
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    classifiers = {precision: EmotionClassifier(args.weights, precision=precision, threads=args.threads)
-                   for precision in PRECISIONS}
+    classifiers = {
+        precision: EmotionClassifier(args.weights, precision=precision, threads=args.threads)
+        for precision in PRECISIONS
+    }
     print(f"{classifiers[SERVED_PRECISION].weights.name}, {args.threads or 'all'} thread(s)")
     for count in (1, 4):
         faces = np.random.default_rng(0).random((count, 48, 48, 1), dtype=np.float32)
@@ -40,8 +41,10 @@ def main():
         for precision, values in timings.items():
             served = precision == SERVED_PRECISION
             role = "served: LiteRT, int8 weights" if served else "peer: TensorFlow graph"
-            print(f"classify {count} face(s), {precision} ({role}): median {statistics.median(values):.2f} ms "
-                  f"over {len(values)} runs")
+            print(
+                f"classify {count} face(s), {precision} ({role}): median {statistics.median(values):.2f} ms "
+                f"over {len(values)} runs"
+            )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ counted apart. --sweep prints the calibrated figures for a grid of strengths and
 --write-card records the figures in the shipped model card (ml/weights/model_card.json, `real_photos`), where
 the home page shows them to users beside the FER2013 figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from common import ROOT, fer_detector, setup_django
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -72,12 +72,14 @@ def place_in_frame(photo: np.ndarray, photo_side: int) -> np.ndarray:
     """The photo scaled to `photo_side` px high and centred in a 640×480 BGR frame, edges replicated."""
     height, width = photo.shape[:2]
     scale = photo_side / height
-    photo = cv2.resize(photo, (round(width * scale), photo_side),
-                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    photo = cv2.resize(
+        photo, (round(width * scale), photo_side), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    )
     height, width = photo.shape[:2]
     left, top = (FRAME_SIZE[0] - width) // 2, (FRAME_SIZE[1] - height) // 2
-    return cv2.copyMakeBorder(photo, top, FRAME_SIZE[1] - height - top, left, FRAME_SIZE[0] - width - left,
-                              cv2.BORDER_REPLICATE)
+    return cv2.copyMakeBorder(
+        photo, top, FRAME_SIZE[1] - height - top, left, FRAME_SIZE[0] - width - left, cv2.BORDER_REPLICATE
+    )
 
 
 def read_ours(frames) -> list[np.ndarray | None]:
@@ -115,22 +117,29 @@ def scores(labels, readings) -> dict:
     predicted = np.array([-1 if reading is None else int(np.argmax(reading)) for reading in readings])
     present = [(index, emotion) for index, emotion in enumerate(EMOTIONS) if np.any(labels == index)]
     recall = {emotion: float(np.mean(predicted[labels == index] == index)) for index, emotion in present}
-    return {"count": len(labels), "found": float(np.mean(predicted >= 0)),
-            "accuracy": float(np.mean(predicted == labels)), "macro_recall": float(np.mean(list(recall.values()))),
-            "recall": recall,
-            # A class whose faces the detector misses cannot be read right, whatever the model does.
-            "found_by_class": {emotion: float(np.mean(predicted[labels == index] >= 0)) for index, emotion in present}}
+    return {
+        "count": len(labels),
+        "found": float(np.mean(predicted >= 0)),
+        "accuracy": float(np.mean(predicted == labels)),
+        "macro_recall": float(np.mean(list(recall.values()))),
+        "recall": recall,
+        # A class whose faces the detector misses cannot be read right, whatever the model does.
+        "found_by_class": {emotion: float(np.mean(predicted[labels == index] >= 0)) for index, emotion in present},
+    }
 
 
 def format_scores(name: str, result: dict) -> str:
     per_class = " ".join(f"{emotion} {value:.0%}" for emotion, value in result["recall"].items())
-    return (f"{name:<34} n={result['count']:<5} found {result['found']:6.1%}  accuracy {result['accuracy']:6.1%}"
-            f"  macro recall {result['macro_recall']:6.1%}  | {per_class}")
+    return (
+        f"{name:<34} n={result['count']:<5} found {result['found']:6.1%}  accuracy {result['accuracy']:6.1%}"
+        f"  macro recall {result['macro_recall']:6.1%}  | {per_class}"
+    )
 
 
 def format_found(name: str, result: dict) -> str:
     return f"{name:<34} faces found per class: " + " ".join(
-        f"{emotion} {value:.0%}" for emotion, value in result["found_by_class"].items())
+        f"{emotion} {value:.0%}" for emotion, value in result["found_by_class"].items()
+    )
 
 
 def leave_one_out_baselines(photos, readings) -> list[np.ndarray | None]:
@@ -153,8 +162,10 @@ def leave_one_out_baselines(photos, readings) -> list[np.ndarray | None]:
 def calibrated_readings(readings, baselines, **options):
     from ml.calibration import calibrate
 
-    return [reading if reading is None or baseline is None else calibrate(reading, baseline, **options)
-            for reading, baseline in zip(readings, baselines)]
+    return [
+        reading if reading is None or baseline is None else calibrate(reading, baseline, **options)
+        for reading, baseline in zip(readings, baselines)
+    ]
 
 
 def write_card(name: str, figures: dict) -> None:
@@ -172,13 +183,21 @@ def write_card(name: str, figures: dict) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", help="portraits-dev, realfaces, or a folder of <emotion>/ photos")
-    parser.add_argument("--photo-side", type=int, default=288,
-                        help="photo height in the 640×480 frame, px (a face near a laptop camera)")
+    parser.add_argument(
+        "--photo-side",
+        type=int,
+        default=288,
+        help="photo height in the 640×480 frame, px (a face near a laptop camera)",
+    )
     parser.add_argument("--no-fer", action="store_true", help="skip the fer package")
-    parser.add_argument("--write-card", action="store_true",
-                        help="record these figures in the shipped model card (the home page shows them)")
-    parser.add_argument("--sweep", action="store_true",
-                        help="calibrated figures for a grid of strengths and neutral bonuses")
+    parser.add_argument(
+        "--write-card",
+        action="store_true",
+        help="record these figures in the shipped model card (the home page shows them)",
+    )
+    parser.add_argument(
+        "--sweep", action="store_true", help="calibrated figures for a grid of strengths and neutral bonuses"
+    )
     args = parser.parse_args()
     setup_django()
     from ml import calibration
@@ -192,8 +211,10 @@ def main():
     labels = [label for _, label, _, _ in photos]
     warm_up()
     ours = read_ours(frames)
-    print(f"{folder}: {len(photos)} photos in {FRAME_SIZE[0]}×{FRAME_SIZE[1]} frames "
-          f"({args.photo_side} px high), served pipeline")
+    print(
+        f"{folder}: {len(photos)} photos in {FRAME_SIZE[0]}×{FRAME_SIZE[1]} frames "
+        f"({args.photo_side} px high), served pipeline"
+    )
     figures = {"photos": len(photos), "photo_side": args.photo_side, "ours": scores(labels, ours)}
     print(format_scores("ours", figures["ours"]))
     print(format_found("", figures["ours"]))
@@ -206,26 +227,38 @@ def main():
     baselines = leave_one_out_baselines(photos, ours)
     with_baseline = [index for index, baseline in enumerate(baselines) if baseline is not None]
     people = {photos[index][2] for index in with_baseline}
-    print(f"calibrated: {len(with_baseline)} photos of {len(people)} people have another neutral photo "
-          f"(strength {calibration.CALIBRATION_STRENGTH}, neutral bonus {calibration.NEUTRAL_BONUS})")
+    print(
+        f"calibrated: {len(with_baseline)} photos of {len(people)} people have another neutral photo "
+        f"(strength {calibration.CALIBRATION_STRENGTH}, neutral bonus {calibration.NEUTRAL_BONUS})"
+    )
     subset = lambda values: [values[index] for index in with_baseline]
     figures["calibration"] = {
-        "people": len(people), "strength": calibration.CALIBRATION_STRENGTH,
-        "neutral_bonus": calibration.NEUTRAL_BONUS, "ours_raw": scores(subset(labels), subset(ours)),
-        "ours_calibrated": scores(subset(labels), subset(calibrated_readings(ours, baselines)))}
+        "people": len(people),
+        "strength": calibration.CALIBRATION_STRENGTH,
+        "neutral_bonus": calibration.NEUTRAL_BONUS,
+        "ours_raw": scores(subset(labels), subset(ours)),
+        "ours_calibrated": scores(subset(labels), subset(calibrated_readings(ours, baselines))),
+    }
     print(format_scores("  ours raw, same photos", figures["calibration"]["ours_raw"]))
     print(format_scores("  ours calibrated", figures["calibration"]["ours_calibrated"]))
     if peer is not None:
         figures["calibration"]["fer"] = scores(subset(labels), subset(peer))
         print(format_scores("  fer package, same photos", figures["calibration"]["fer"]))
     if args.write_card:
-        write_card(folder.name, figures | {"measured": datetime.date.today().isoformat(),
-                                           "command": f"python bench/real_photos.py {folder.name} --write-card"})
+        write_card(
+            folder.name,
+            figures
+            | {
+                "measured": datetime.date.today().isoformat(),
+                "command": f"python bench/real_photos.py {folder.name} --write-card",
+            },
+        )
     if args.sweep:
         for strength in (0.5, 0.75, 1.0):
             for bonus in (0.0, 0.5, 1.0, 1.5):
-                result = scores(subset(labels), subset(calibrated_readings(ours, baselines, strength=strength,
-                                                                           neutral_bonus=bonus)))
+                result = scores(
+                    subset(labels), subset(calibrated_readings(ours, baselines, strength=strength, neutral_bonus=bonus))
+                )
                 print(format_scores(f"  sweep strength {strength} bonus {bonus}", result))
 
 

@@ -1,7 +1,8 @@
 """Avatar rendering: SVG (target ≤ 5 ms) and 512 px PNG (target ≤ 25 ms), cold (cache cleared) and warm.
 
-    python bench/rendering_speed.py [--repeat 50]
+python bench/rendering_speed.py [--repeat 50]
 """
+
 import argparse
 
 from common import median_ms

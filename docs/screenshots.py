@@ -7,6 +7,7 @@ webcam playing skimage's astronaut photo, and writes docs/avatar-form.png (deskt
 docs/phone-generate.png (375×812). docs/generate-page.png, the generate page's first screen at 1280×720, comes
 from tests/test_browser_booth.py (test-artifacts/generate-page.png).
 """
+
 import sys
 import tempfile
 from pathlib import Path
@@ -26,8 +27,12 @@ def main():
 
     with tempfile.TemporaryDirectory() as directory, running_site() as base, sync_playwright() as playwright:
         video = write_y4m(Path(directory) / "face.y4m", images.webcam_frame())
-        browser = chromium(playwright, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                           f"--use-file-for-fake-video-capture={video}")
+        browser = chromium(
+            playwright,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(base + "/avatars/new/?gender=female")
         page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Bun").check()
@@ -39,8 +44,12 @@ def main():
         page.screenshot(path=str(DOCS / "avatar-form.png"))
         browser.close()
 
-        browser = chromium(playwright, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                           f"--use-file-for-fake-video-capture={video}")
+        browser = chromium(
+            playwright,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        )
         page = browser.new_context(permissions=["camera"], **PHONE).new_page()
         page.goto(base + "/avatars/new/?gender=male")
         page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Short curly").check()
@@ -50,8 +59,9 @@ def main():
         page.get_by_role("button", name="Save and make emojis").click()
         page.wait_for_url("**/generate/*/")
         page.get_by_role("button", name="Skip calibration").click()
-        page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion === 'happy'",
-                               timeout=60_000)
+        page.wait_for_function(
+            "() => document.getElementById('emotion-label').dataset.emotion === 'happy'", timeout=60_000
+        )
         page.wait_for_timeout(1500)
         page.screenshot(path=str(DOCS / "phone-generate.png"))
         browser.close()

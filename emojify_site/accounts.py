@@ -1,6 +1,7 @@
 """Accounts with django.contrib.auth's own views and forms: sign up, log in, your account page, your data as
 JSON, and deleting your account with all its avatars. Every form that checks a password, the admin's too,
 goes through the one throttle in emojify_site.throttle."""
+
 from __future__ import annotations
 
 import json
@@ -105,8 +106,11 @@ class SignUpView(CreateView):
     form_class = SignUpForm
     template_name = "registration/form.html"
     success_url = reverse_lazy("avatars:list")
-    extra_context = {"title": "Sign up", "button": "Create my account",
-                     "intro": "Your avatars stay yours: only you see them once you are signed in."}
+    extra_context = {
+        "title": "Sign up",
+        "button": "Create my account",
+        "intro": "Your avatars stay yours: only you see them once you are signed in.",
+    }
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -120,8 +124,14 @@ class AccountView(LoginRequiredMixin, TemplateView):
 
 
 def avatar_data(avatar) -> dict:
-    return {"id": avatar.pk, "name": avatar.name, "gender": avatar.gender, "look": avatar.look,
-            "created": avatar.created.isoformat(), "updated": avatar.updated.isoformat()}
+    return {
+        "id": avatar.pk,
+        "name": avatar.name,
+        "gender": avatar.gender,
+        "look": avatar.look,
+        "created": avatar.created.isoformat(),
+        "updated": avatar.updated.isoformat(),
+    }
 
 
 class DataDownloadView(LoginRequiredMixin, View):
@@ -129,16 +139,21 @@ class DataDownloadView(LoginRequiredMixin, View):
 
     def get(self, request):
         user = request.user
-        data = {"username": user.get_username(), "email": user.email, "date_joined": user.date_joined.isoformat(),
-                "avatars": [avatar_data(avatar) for avatar in user.avatars.order_by("pk")]}
+        data = {
+            "username": user.get_username(),
+            "email": user.email,
+            "date_joined": user.date_joined.isoformat(),
+            "avatars": [avatar_data(avatar) for avatar in user.avatars.order_by("pk")],
+        }
         response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
         response["Content-Disposition"] = 'attachment; filename="emojify-my-data.json"'
         return response
 
 
 class PasswordConfirmForm(forms.Form):
-    password = forms.CharField(label="Your password", strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
     def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,9 +173,12 @@ class DeleteAccountView(LoginRequiredMixin, RequestFormMixin, FormView):
     form_class = PasswordConfirmForm
     template_name = "registration/form.html"
     success_url = reverse_lazy("home")
-    extra_context = {"title": "Delete my account", "button": "Delete my account and all my avatars",
-                     "danger": True,
-                     "intro": "This removes your account and every avatar you saved. It cannot be undone."}
+    extra_context = {
+        "title": "Delete my account",
+        "button": "Delete my account and all my avatars",
+        "danger": True,
+        "intro": "This removes your account and every avatar you saved. It cannot be undone.",
+    }
 
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"user": self.request.user}

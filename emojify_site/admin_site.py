@@ -1,5 +1,6 @@
 """Django's admin with the site's password throttle (emojify_site.throttle) on its log-in and password change:
 `emojify_site.apps.AdminConfig` makes this the default `admin.site`."""
+
 from django.contrib import admin
 from django.urls import reverse
 
@@ -11,9 +12,11 @@ class AdminSite(admin.AdminSite):
 
     def password_change(self, request, extra_context=None):
         """Django's own, with the throttled form (which needs the request for the address)."""
-        defaults = {"form_class": ThrottledAdminPasswordChangeForm,
-                    "success_url": reverse("admin:password_change_done", current_app=self.name),
-                    "extra_context": {**self.each_context(request), **(extra_context or {})}}
+        defaults = {
+            "form_class": ThrottledAdminPasswordChangeForm,
+            "success_url": reverse("admin:password_change_done", current_app=self.name),
+            "extra_context": {**self.each_context(request), **(extra_context or {})},
+        }
         if self.password_change_template is not None:
             defaults["template_name"] = self.password_change_template
         request.current_app = self.name

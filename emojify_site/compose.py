@@ -1,8 +1,9 @@
 """Emojify a picture: every readable face gets the avatar, wearing that face's emotion, blended over it."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def blend(image: np.ndarray, overlay_rgba: np.ndarray, left: int, top: int) -> N
     x1, y1 = min(left + size_x, width), min(top + size_y, height)
     if x0 >= x1 or y0 >= y1:
         return
-    patch = overlay_rgba[y0 - top:y1 - top, x0 - left:x1 - left].astype(np.float32)
+    patch = overlay_rgba[y0 - top : y1 - top, x0 - left : x1 - left].astype(np.float32)
     alpha = patch[:, :, 3:4] / 255.0
     region = image[y0:y1, x0:x1].astype(np.float32)
     image[y0:y1, x0:x1] = (patch[:, :, 2::-1] * alpha + region * (1 - alpha) + 0.5).astype(np.uint8)

@@ -12,8 +12,9 @@ from recognition.images import decode_for_emojify
 class AvatarChoiceForm(forms.Form):
     """Which avatar to draw: a saved one (`avatar=<id>`), else the look fields given, else the default look."""
 
-    avatar = forms.ModelChoiceField(SavedAvatar.objects.none(), required=False,
-                                    error_messages={"invalid_choice": "no saved avatar with that id"})
+    avatar = forms.ModelChoiceField(
+        SavedAvatar.objects.none(), required=False, error_messages={"invalid_choice": "no saved avatar with that id"}
+    )
 
     def __init__(self, *args, avatars=None, **kwargs):
         """`avatars`: the ones this request may name (avatars.ownership.avatars_of); none when not given."""
@@ -57,9 +58,11 @@ class SequenceField(JSONField):
     """The JSON list of readings [{"t": seconds, "emotion": …} | {"t": seconds, "probabilities": {…}}, …],
     cleaned to checked avatars.animation.Reading objects."""
 
-    default_error_messages = {"required": 'give the readings: a list of {"t": seconds, "emotion": name} or '
-                                          '{"t": seconds, "probabilities": {emotion: p, …}}',
-                              "invalid": "must be a list of readings"}
+    default_error_messages = {
+        "required": 'give the readings: a list of {"t": seconds, "emotion": name} or '
+        '{"t": seconds, "probabilities": {emotion: p, …}}',
+        "invalid": "must be a list of readings",
+    }
 
     def clean(self, value):
         items = super().clean(value)
@@ -87,5 +90,7 @@ class AnimationRequestForm(AnimationOptionsForm, AvatarChoiceForm):
 
     def look_data(self):
         """The `look` object's attributes (python-avatars names, enum member names)."""
-        return {name: value if isinstance(value, str) else str(value)
-                for name, value in (self.cleaned_data.get("look") or {}).items()}
+        return {
+            name: value if isinstance(value, str) else str(value)
+            for name, value in (self.cleaned_data.get("look") or {}).items()
+        }

@@ -6,6 +6,7 @@ static/; a colour swatch is an SVG fill), so the policy is one fixed header, whi
 of a dependency (django-csp). The setting keeps Django 6.0's name and shape, a dict of directive → sources, so
 moving to Django's own middleware is deleting this one.
 """
+
 from __future__ import annotations
 
 from django.conf import settings

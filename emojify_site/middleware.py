@@ -5,6 +5,7 @@ cannot parse or that is too big (raised while the CSRF check reads the form, bef
 unknown endpoint, 405 from a view's method check, a 500 — and answers them in the same shape. Pages keep their
 HTML error pages (templates/400.html … 500.html).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -26,8 +27,11 @@ class JsonApiErrorsMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (not request.path.startswith("/api/") or response.status_code < 400
-                or response.get("Content-Type", "").startswith("application/json")):
+        if (
+            not request.path.startswith("/api/")
+            or response.status_code < 400
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
             return response
         status = response.status_code
         if status == 400 and self.body_too_large(request):
@@ -36,7 +40,8 @@ class JsonApiErrorsMiddleware:
             message = f"method {request.method} not allowed: use {response.get('Allow', 'another method')}"
         else:
             message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else "request refused").format(
-                limit=settings.MAX_IMAGE_BYTES // (1024 * 1024))
+                limit=settings.MAX_IMAGE_BYTES // (1024 * 1024)
+            )
         answer = JsonResponse({"error": message}, status=status)
         # What the layers below set stays (Allow, and the security middlewares' nosniff, X-Frame-Options,
         # HSTS, Referrer-Policy…): only the body and what describes it are replaced.

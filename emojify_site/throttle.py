@@ -18,6 +18,7 @@ Atomic: a check first records itself as a failure, then counts, and only then is
 record is removed when it was right or refused). However many run at once, the n-th to be recorded counts
 at least n, so no more than the limit are ever checked — no check-then-act race between workers.
 """
+
 from __future__ import annotations
 
 import math
@@ -77,7 +78,7 @@ class PasswordCheck:
         self.request, self.name, self.ip = request, normalise(username), client_address(request)
         self.attempt = None
 
-    def __enter__(self) -> "PasswordCheck":
+    def __enter__(self) -> PasswordCheck:
         now = timezone.now()
         start = now - WINDOW
         LoginFailure.objects.filter(at__lt=start).delete()  # only the window is ever needed
@@ -93,7 +94,8 @@ class PasswordCheck:
                 self.attempt.delete()  # refused unchecked: not a failure
                 oldest = bucket.order_by("at").values_list("at", flat=True).first() or now
                 raise forms.ValidationError(
-                    f"Too many wrong passwords. Wait {wait_text(oldest, now)} and try again.", code="throttled")
+                    f"Too many wrong passwords. Wait {wait_text(oldest, now)} and try again.", code="throttled"
+                )
         return self
 
     def passed(self) -> None:
@@ -119,8 +121,14 @@ class KnownDeviceMiddleware:
         response = self.get_response(request)
         mark = getattr(request, "known_device_mark", None)
         if mark:
-            response.set_cookie(KNOWN_DEVICE_COOKIE, mark, max_age=KNOWN_DEVICE_AGE, httponly=True,
-                                secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
+            response.set_cookie(
+                KNOWN_DEVICE_COOKIE,
+                mark,
+                max_age=KNOWN_DEVICE_AGE,
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Lax",
+            )
         return response
 
 
@@ -133,7 +141,8 @@ def reset_mail_allowed(request, email: str) -> bool:
     mail = ResetMailRequest.objects.create(email=email, ip=ip)
     recent = ResetMailRequest.objects.filter(at__gte=start)
     if recent.filter(email=email).count() > RESETS_PER_EMAIL or (
-            ip and recent.filter(ip=ip).count() > RESETS_PER_ADDRESS):
+        ip and recent.filter(ip=ip).count() > RESETS_PER_ADDRESS
+    ):
         mail.delete()
         return False
     return True

@@ -1,4 +1,5 @@
 """The pages and endpoints that join recognition (what face is this?) and avatars (draw it)."""
+
 from __future__ import annotations
 
 import json
@@ -38,13 +39,19 @@ def model_figures() -> dict | None:
     evaluation = card.get("evaluation", {})
     recall = {emotion: scores["recall"] for emotion, scores in evaluation.get("per_class", {}).items()}
     ranked = sorted(recall, key=recall.get, reverse=True)
-    return {"accuracy": evaluation.get("accuracy"), "usage": evaluation.get("usage"),
-            # "FER+ majority": the held-out faces' label is what most of their ten taggers said.
-            "crowd_labels": evaluation.get("labels") == "FER+ majority",
-            "count": evaluation.get("count"), "recall": recall, "best": ranked[:2], "worst": ranked[-2:],
-            # Real photos (bench/real_photos.py --write-card): what users' faces are like.
-            "portraits": card.get("real_photos", {}).get("portraits-dev"),
-            "realfaces": card.get("real_photos", {}).get("realfaces")}
+    return {
+        "accuracy": evaluation.get("accuracy"),
+        "usage": evaluation.get("usage"),
+        # "FER+ majority": the held-out faces' label is what most of their ten taggers said.
+        "crowd_labels": evaluation.get("labels") == "FER+ majority",
+        "count": evaluation.get("count"),
+        "recall": recall,
+        "best": ranked[:2],
+        "worst": ranked[-2:],
+        # Real photos (bench/real_photos.py --write-card): what users' faces are like.
+        "portraits": card.get("real_photos", {}).get("portraits-dev"),
+        "realfaces": card.get("real_photos", {}).get("realfaces"),
+    }
 
 
 class HomeView(TemplateView):
@@ -57,10 +64,17 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         avatars = avatars_of(self.request)[:6]
         showcase = avatars[0] if avatars else None
-        showcase_query = showcase.share_query if showcase else share_query(preset(self.showcase_gender),
-                                                                           self.showcase_gender)
-        return super().get_context_data(avatars=avatars, model=model_figures(), emotions=EMOTIONS,
-                                        showcase=showcase, showcase_query=showcase_query, **kwargs)
+        showcase_query = (
+            showcase.share_query if showcase else share_query(preset(self.showcase_gender), self.showcase_gender)
+        )
+        return super().get_context_data(
+            avatars=avatars,
+            model=model_figures(),
+            emotions=EMOTIONS,
+            showcase=showcase,
+            showcase_query=showcase_query,
+            **kwargs,
+        )
 
 
 class GeneratePageView(DetailView):
@@ -112,20 +126,22 @@ class EmojiAPIView(AvatarAPIMixin, ImageAPIView):
 
     def form_valid(self, form):
         baseline = form.cleaned_data["baseline"]
-        faces = [face for face in read_faces(form.cleaned_data["image"], baseline=baseline)
-                 if face.emotion is not None]
+        faces = [face for face in read_faces(form.cleaned_data["image"], baseline=baseline) if face.emotion is not None]
         if not faces:
-            return json_error("no face found in the image: face the camera in good light, or try another photo",
-                              status=422)
+            return json_error(
+                "no face found in the image: face the camera in good light, or try another photo", status=422
+            )
         face = faces[0]
-        response = emoji_response(form.cleaned_data["look"], face.emotion, form.cleaned_data["format"],
-                                  form.cleaned_data["size"])
+        response = emoji_response(
+            form.cleaned_data["look"], face.emotion, form.cleaned_data["format"], form.cleaned_data["size"]
+        )
         response["X-Emotion"] = face.emotion
         response["X-Confidence"] = f"{face.confidence:.4f}"
         response["X-Calibrated"] = "true" if baseline is not None else "false"
         # The whole reading, so a page can show the bars for a photo too: "angry=0.0100,…,neutral=0.0200".
-        response["X-Probabilities"] = ",".join(f"{emotion}={probability:.4f}"
-                                               for emotion, probability in zip(EMOTIONS, face.probabilities))
+        response["X-Probabilities"] = ",".join(
+            f"{emotion}={probability:.4f}" for emotion, probability in zip(EMOTIONS, face.probabilities)
+        )
         response["Access-Control-Expose-Headers"] = "X-Emotion, X-Confidence, X-Calibrated, X-Probabilities"
         return response
 
@@ -139,8 +155,9 @@ class EmojifyAPIView(AvatarAPIMixin, ImageAPIView):
         result = emojify_image(form.cleaned_data["image"], form.cleaned_data["look"])
         file_format = form.cleaned_data["format"]
         extension = "png" if file_format == "png" else "jpg"
-        _, data = cv2.imencode(f".{extension}", result.image,
-                               [cv2.IMWRITE_JPEG_QUALITY, 90] if file_format == "jpeg" else [])
+        _, data = cv2.imencode(
+            f".{extension}", result.image, [cv2.IMWRITE_JPEG_QUALITY, 90] if file_format == "jpeg" else []
+        )
         response = HttpResponse(data.tobytes(), content_type=f"image/{file_format}")
         response["Content-Disposition"] = f'inline; filename="emojified.{extension}"'
         response["X-Faces"] = str(len(result.replaced))
@@ -159,14 +176,20 @@ class AnimationAPIView(AvatarAPIMixin, ImageAPIView):
     empty_body_error = 'empty request body: send a JSON object {"avatar": id or "look": {…}, "frames": […]}'
 
     def form_valid(self, form):
-        return animation_response(form.cleaned_data["look"], form.cleaned_data["frames"],
-                                  form.cleaned_data["format"], form.cleaned_data["size"])
+        return animation_response(
+            form.cleaned_data["look"],
+            form.cleaned_data["frames"],
+            form.cleaned_data["format"],
+            form.cleaned_data["size"],
+        )
 
 
 def csrf_failure(request, reason=""):
     """CSRF rejections: JSON for the API, a short page for people."""
-    message = "CSRF check failed: send the csrftoken cookie and its value in the X-CSRFToken header " \
-              "(GET /api/csrf gives both)"
+    message = (
+        "CSRF check failed: send the csrftoken cookie and its value in the X-CSRFToken header "
+        "(GET /api/csrf gives both)"
+    )
     if request.path.startswith("/api/"):
         return json_error(message, status=403)
     return render(request, "emojify_site/csrf_failure.html", {"message": message}, status=403)

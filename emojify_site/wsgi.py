@@ -1,4 +1,5 @@
 """WSGI entry point: `gunicorn emojify_site.wsgi` (see docs/deploy.md for the production command)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,4 +1,5 @@
 """Base class for the JSON endpoints that take an image: every failure is a 4xx {"error": "…"}, never a 500."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,11 @@ class ImageAPIView(View):
                 return json_error("invalid Content-Length header")
             # Refused before the body is read, so an oversized upload never reaches memory or disk.
             if length > (self.max_body_bytes or settings.MAX_REQUEST_BYTES):
-                limit = (f"{self.max_body_bytes // 1024} KB" if self.max_body_bytes
-                         else f"{settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+                limit = (
+                    f"{self.max_body_bytes // 1024} KB"
+                    if self.max_body_bytes
+                    else f"{settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB"
+                )
                 return json_error(f"request body is larger than {limit}", status=413)
             if length == 0:
                 return json_error(self.empty_body_error)
@@ -77,8 +81,11 @@ class ImageAPIView(View):
         too_large = any(error.code == "too_large" for field_errors in errors.values() for error in field_errors)
         # The image's messages name the image themselves ("not an image: …"), and pages show them to people
         # as they are; other fields are named for the API client.
-        messages = [f"{field}: {error.messages[0]}" if field not in ("__all__", "image") else error.messages[0]
-                    for field, field_errors in errors.items() for error in field_errors]
+        messages = [
+            f"{field}: {error.messages[0]}" if field not in ("__all__", "image") else error.messages[0]
+            for field, field_errors in errors.items()
+            for error in field_errors
+        ]
         return json_error("; ".join(messages), status=413 if too_large else 400)
 
     def form_valid(self, form):

@@ -4,6 +4,7 @@ Framing: on FER2013's own faces the Haar detector's box covers 98% of the 48×48
 (median over 2,513 detections; reproduce with ``python bench/fer_haar_framing.py``). So a face is cropped
 as a square centred on the detector's box, 1/0.98 of its size: the framing the model was trained on.
 """
+
 from __future__ import annotations
 
 import threading
@@ -86,23 +87,33 @@ class FaceReading:
 
 
 def _by_emotion(probabilities: np.ndarray | None) -> dict[str, float] | None:
-    return None if probabilities is None else {emotion: round(float(p), 4)
-                                               for emotion, p in zip(EMOTIONS, probabilities)}
+    return (
+        None if probabilities is None else {emotion: round(float(p), 4) for emotion, p in zip(EMOTIONS, probabilities)}
+    )
 
 
-def detect_faces(gray: np.ndarray, min_face: float = WEBCAM_MIN_FACE,
-                 first_pass: float | None = None, max_face: float | None = None) -> list[tuple[int, int, int, int]]:
+def detect_faces(
+    gray: np.ndarray, min_face: float = WEBCAM_MIN_FACE, first_pass: float | None = None, max_face: float | None = None
+) -> list[tuple[int, int, int, int]]:
     """Face boxes (x, y, w, h) in `gray`'s coordinates, largest first; `max_face`, where given, is the largest
     face looked for, as a share of the shorter side."""
     if first_pass and first_pass > min_face:
         return detect_faces(gray, first_pass) or detect_faces(gray, min_face)
     height, width = gray.shape
     scale = min(1.0, CASCADE_WINDOW / max(min_face * min(height, width), 1))
-    small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small = (
+        cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else gray
+    )
     largest = (0, 0) if max_face is None else (max(CASCADE_WINDOW, round(max_face * min(height, width) * scale)),) * 2
-    found = _cascade().detectMultiScale(small, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBOURS,
-                                        minSize=(CASCADE_WINDOW, CASCADE_WINDOW), maxSize=largest)
+    found = _cascade().detectMultiScale(
+        small,
+        scaleFactor=SCALE_FACTOR,
+        minNeighbors=MIN_NEIGHBOURS,
+        minSize=(CASCADE_WINDOW, CASCADE_WINDOW),
+        maxSize=largest,
+    )
     boxes = [tuple(int(round(value / scale)) for value in box) for box in found]
     return sorted(boxes, key=lambda box: box[2] * box[3], reverse=True)
 
@@ -112,17 +123,20 @@ def detect_every_face(gray: np.ndarray, min_face: float = PHOTO_MIN_FACE) -> lis
     largest first; a face found again in a finer band is kept once, as the coarser band found it."""
     boxes, largest = [], None
     for band in sorted({band for band in PHOTO_BANDS if band > min_face} | {min_face}, reverse=True):
-        boxes += [box for box in detect_faces(gray, band, max_face=largest)
-                  if not any(_overlap(box, kept) for kept in boxes)]
+        boxes += [
+            box for box in detect_faces(gray, band, max_face=largest) if not any(_overlap(box, kept) for kept in boxes)
+        ]
         largest = band * BAND_OVERLAP
     return sorted(boxes, key=lambda box: box[2] * box[3], reverse=True)
 
 
 def _overlap(a, b) -> bool:
     """Whether either box's centre lies inside the other."""
+
     def inside(box, other):
         x, y = box[0] + box[2] / 2, box[1] + box[3] / 2
         return other[0] <= x <= other[0] + other[2] and other[1] <= y <= other[1] + other[3]
+
     return inside(a, b) or inside(b, a)
 
 
@@ -137,17 +151,22 @@ def crop_face(gray: np.ndarray, box) -> np.ndarray:
     if pad:
         gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         left, top = left + pad, top + pad
-    return gray[top:top + side, left:left + side]
+    return gray[top : top + side, left : left + side]
 
 
-def read_faces(image: np.ndarray, *, min_face: float = WEBCAM_MIN_FACE,
-               first_pass: float | None = WEBCAM_FIRST_PASS_FACE, every_face: bool = False,
-               baseline: np.ndarray | None = None) -> list[FaceReading]:
+def read_faces(
+    image: np.ndarray,
+    *,
+    min_face: float = WEBCAM_MIN_FACE,
+    first_pass: float | None = WEBCAM_FIRST_PASS_FACE,
+    every_face: bool = False,
+    baseline: np.ndarray | None = None,
+) -> list[FaceReading]:
     """Every face in a BGR or grayscale image with its emotion probabilities, largest face first.
 
-    With a `baseline` (the person's resting-face reading, ml.calibration) each reading is calibrated to it
-    and the model's own reading is kept as `raw_probabilities`. `every_face` searches a photo for every face
-    down to `min_face` (detect_every_face) instead of the webcam's largest faces first. An image shrunk on decode (its `scale` > 1,
+    With a `baseline` (the person's resting-face reading, ml.calibration) each reading is calibrated to it and the
+    model's own reading is kept as `raw_probabilities`. `every_face` searches a photo for every face down to `min_face`
+    (detect_every_face) instead of the webcam's largest faces first. An image shrunk on decode (its `scale` > 1,
     recognition.images.ShrunkImage) is answered in the upload's pixels: boxes and the readable-size limit.
     """
     gray = to_grayscale(image)
@@ -157,8 +176,14 @@ def read_faces(image: np.ndarray, *, min_face: float = WEBCAM_MIN_FACE,
     raw = classifier().predict(preprocess_faces([crop_face(gray, box) for box in readable]))
     by_box = dict(zip(readable, raw))
     calibrated = dict(zip(readable, calibrate(raw, baseline))) if baseline is not None else by_box
-    return [FaceReading(tuple(int(round(value * scale)) for value in box), calibrated.get(box),
-                        by_box.get(box) if baseline is not None else None) for box in boxes]
+    return [
+        FaceReading(
+            tuple(int(round(value * scale)) for value in box),
+            calibrated.get(box),
+            by_box.get(box) if baseline is not None else None,
+        )
+        for box in boxes
+    ]
 
 
 def warm_up() -> None:

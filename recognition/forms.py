@@ -1,5 +1,6 @@
 """The `image` field every image-taking endpoint shares (an uploaded file or a data: URL, decoded in memory),
 and the optional `baseline` that calibrates a reading to the person (ml.calibration)."""
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,7 @@ class ImageField(forms.Field):
                 raise ImageInputError("'image' must be an uploaded file or a data: URL string")
             return self.decode(data)
         except ImageInputError as error:
-            raise forms.ValidationError(str(error), code="too_large" if error.status == 413 else "invalid")
+            raise forms.ValidationError(str(error), code="too_large" if error.status == 413 else "invalid") from error
 
 
 class ImageForm(forms.Form):
@@ -86,8 +87,9 @@ class BaselineField(forms.Field):
         try:
             mapping = json.loads(value)
         except (TypeError, ValueError, RecursionError):  # RecursionError: nested too deep to parse
-            raise forms.ValidationError("not valid JSON: send a JSON object such as "
-                                        '{"angry": 0.1, …, "neutral": 0.6} with all 7 emotions') from None
+            raise forms.ValidationError(
+                'not valid JSON: send a JSON object such as {"angry": 0.1, …, "neutral": 0.6} with all 7 emotions'
+            ) from None
         try:
             return parse_baseline(mapping)
         except BaselineError as error:

@@ -3,6 +3,7 @@
 Every way an upload can be wrong raises :class:`ImageInputError` with the HTTP status and a message for
 the user; nothing here writes to disk or logs the bytes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,9 @@ UNDRAFTABLE_MAX_PIXELS = 1440 * 3200
 # shrunk while it is decoded, as for reading faces, and a PNG/WebP over UNDRAFTABLE_MAX_PIXELS refused.
 EMOJIFY_MAX_PIXELS = 1920 * 1080
 WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}  # 16-bit grey PNGs decode to these
-DATA_URL = re.compile(r"^data:(?P<mime>image/[a-z0-9.+-]+)?(?P<params>(;[a-z0-9-]+=[^;,]*)*)(?P<base64>;base64)?,",
-                      re.IGNORECASE)
+DATA_URL = re.compile(
+    r"^data:(?P<mime>image/[a-z0-9.+-]+)?(?P<params>(;[a-z0-9-]+=[^;,]*)*)(?P<base64>;base64)?,", re.IGNORECASE
+)
 
 
 class ImageInputError(ValueError):
@@ -60,7 +62,7 @@ def bytes_from_data_url(value: str) -> bytes:
         raise ImageInputError("'image' must be an uploaded file or a data: URL (data:image/jpeg;base64,…)")
     if not match["base64"]:
         raise ImageInputError("the data: URL must be base64-encoded (data:image/…;base64,…)")
-    payload = value[match.end():]
+    payload = value[match.end() :]
     check_size(len(payload) * 3 // 4)
     try:
         return base64.b64decode(payload, validate=True)
@@ -86,10 +88,13 @@ def refuse_undraftable(image: Image.Image, purpose: str = "") -> None:
     """PNG and WebP are decoded whole: refuse those bigger than UNDRAFTABLE_MAX_PIXELS (413)."""
     width, height = image.size
     if image.format not in DRAFTABLE_FORMATS and width * height > UNDRAFTABLE_MAX_PIXELS:
-        raise ImageInputError(f"a {image.format} image of {width}×{height} is too large{' ' * bool(purpose)}"
-                              f"{purpose}: at most "
-                              f"{UNDRAFTABLE_MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
-                              f"{MAX_PIXELS // 1_000_000})", status=413)
+        raise ImageInputError(
+            f"a {image.format} image of {width}×{height} is too large{' ' * bool(purpose)}"
+            f"{purpose}: at most "
+            f"{UNDRAFTABLE_MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
+            f"{MAX_PIXELS // 1_000_000})",
+            status=413,
+        )
 
 
 def draft(image: Image.Image, mode: str, max_pixels: int, rounding=math.floor) -> None:
@@ -109,20 +114,18 @@ def shrink_to(pixels: np.ndarray, max_pixels: int) -> np.ndarray:
     if height * width <= max_pixels:
         return pixels
     factor = math.sqrt(height * width / max_pixels)
-    return cv2.resize(pixels, (max(1, int(width / factor)), max(1, int(height / factor))),
-                      interpolation=cv2.INTER_AREA)
+    return cv2.resize(pixels, (max(1, int(width / factor)), max(1, int(height / factor))), interpolation=cv2.INTER_AREA)
 
 
 def decode_for_reading(data: bytes) -> np.ndarray:
     """Image bytes → 2-D luma array of at most READING_MAX_PIXELS, for reading faces (all emotion reading needs).
 
-    JPEGs are decoded straight to their luma plane, skipping the colour conversion (half the decode time of
-    a webcam frame), and big ones are shrunk while they are decoded (draft mode: the DCT is scaled by 1/2, 1/4 or 1/8, so a
-    40-megapixel photo costs what a 2.5-megapixel one does); PNG and WebP cannot be decoded at a reduced size,
-    so they are read up to UNDRAFTABLE_MAX_PIXELS (a phone screenshot) and shrunk after decoding; bigger
-    ones are refused (413) rather than costing half a second of a core each. The answer is a
-    :class:`ShrunkImage` whose `scale` maps its pixels back to the upload's, so boxes are given in the
-    upload's coordinates.
+    JPEGs are decoded straight to their luma plane, skipping the colour conversion (half the decode time of a webcam
+    frame), and big ones are shrunk while they are decoded (draft mode: the DCT is scaled by 1/2, 1/4 or 1/8, so a
+    40-megapixel photo costs what a 2.5-megapixel one does); PNG and WebP cannot be decoded at a reduced size, so they
+    are read up to UNDRAFTABLE_MAX_PIXELS (a phone screenshot) and shrunk after decoding; bigger ones are refused (413)
+    rather than costing half a second of a core each. The answer is a :class:`ShrunkImage` whose `scale` maps its pixels
+    back to the upload's, so boxes are given in the upload's coordinates.
     """
     image = open_image(data)
     width, height = image.size
@@ -144,7 +147,7 @@ class ShrunkImage(np.ndarray):
     scale: float = 1.0
 
     @classmethod
-    def of(cls, pixels: np.ndarray, scale: float) -> "ShrunkImage":
+    def of(cls, pixels: np.ndarray, scale: float) -> ShrunkImage:
         shrunk = pixels.view(cls)
         shrunk.scale = scale
         return shrunk
@@ -163,8 +166,10 @@ def open_image(data: bytes) -> Image.Image:
     except UnidentifiedImageError:
         raise ImageInputError("not an image: send a JPEG, PNG or WebP file") from None
     except Image.DecompressionBombError:  # Pillow's own pixel limit, checked on the header
-        raise ImageInputError(f"image is too large to decode: at most {MAX_SIDE} px a side and "
-                              f"{MAX_PIXELS // 1_000_000} megapixels", status=413) from None
+        raise ImageInputError(
+            f"image is too large to decode: at most {MAX_SIDE} px a side and {MAX_PIXELS // 1_000_000} megapixels",
+            status=413,
+        ) from None
     except (OSError, SyntaxError, ValueError):  # a header cut short or mangled
         raise ImageInputError("the image file is truncated or corrupt") from None
     if image.format not in ACCEPTED_FORMATS:
@@ -172,8 +177,10 @@ def open_image(data: bytes) -> Image.Image:
     width, height = image.size
     # Checked on the header, before decoding: a tiny file can claim gigapixels (decompression bomb).
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-        raise ImageInputError(f"image is {width}×{height}: at most {MAX_SIDE} px a side and "
-                              f"{MAX_PIXELS // 1_000_000} megapixels", status=413)
+        raise ImageInputError(
+            f"image is {width}×{height}: at most {MAX_SIDE} px a side and {MAX_PIXELS // 1_000_000} megapixels",
+            status=413,
+        )
     return image
 
 

@@ -15,5 +15,6 @@ class EmotionAPIView(ImageAPIView):
         baseline = form.cleaned_data["baseline"]
         faces = read_faces(form.cleaned_data["image"], baseline=baseline)
         primary = next((index for index, face in enumerate(faces) if face.emotion is not None), None)
-        return JsonResponse({"faces": [face.as_json() for face in faces], "primary": primary,
-                             "calibrated": baseline is not None})
+        return JsonResponse(
+            {"faces": [face.as_json() for face in faces], "primary": primary, "calibrated": baseline is not None}
+        )

@@ -23,3 +23,12 @@ def owner(django_user_model, client):
     user = django_user_model.objects.create_user("owner", password="a long pass phrase 42")
     client.force_login(user)
     return user
+
+
+@pytest.fixture(scope="module")
+def playwright_instance():
+    """Playwright's sync API for one test module's browser tests (tests/test_browser.py launches Chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright

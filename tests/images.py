@@ -1,4 +1,5 @@
 """Test pictures built from real photographs that installed packages ship (never from FER2013)."""
+
 from __future__ import annotations
 
 import cv2
@@ -22,7 +23,7 @@ def webcam_frame(width: int = 640, height: int = 480) -> np.ndarray:
     frame = np.full((height, width, 3), (170, 180, 185), np.uint8)
     face = cv2.resize(astronaut_face_crop(), (height * 3 // 4, height * 3 // 4))
     top, left = (height - face.shape[0]) // 2, (width - face.shape[1]) // 2
-    frame[top:top + face.shape[0], left:left + face.shape[1]] = face
+    frame[top : top + face.shape[0], left : left + face.shape[1]] = face
     return frame
 
 

@@ -4,6 +4,7 @@ database; the CSRF handshake an API client does (GET /api/csrf, then cookie + X-
 uploads, and a loopback source address of the client's own (all of 127.0.0.0/8 is this machine), so that
 several clients on one machine count as several addresses for nginx's per-address rate limits: a test that is
 not about those limits never spends another's budget, however fast the host runs it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -25,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Production settings served over plain HTTP on loopback (docs/deploy.md: "Plain HTTP on one machine").
 PRODUCTION_OVER_PLAIN_HTTP = {
-    "DJANGO_DEBUG": "0", "DJANGO_HTTPS": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_HTTPS": "0",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_SECRET_KEY": "loopback-stack-key-never-used-in-production-0123456789-abcdefghij",
 }
 
@@ -50,8 +53,10 @@ def multipart(fields: dict[str, str | bytes]) -> tuple[bytes, str]:
     parts = []
     for name, value in fields.items():
         if isinstance(value, bytes):
-            head = (f'Content-Disposition: form-data; name="{name}"; filename="{name}"\r\n'
-                    "Content-Type: application/octet-stream\r\n")
+            head = (
+                f'Content-Disposition: form-data; name="{name}"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n"
+            )
         else:
             head, value = f'Content-Disposition: form-data; name="{name}"\r\n', value.encode()
         parts.append(f"--{boundary}\r\n{head}\r\n".encode() + value + b"\r\n")
@@ -75,8 +80,9 @@ class ApiClient:
         while True:
             reused = self.connection is not None
             if not reused:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
-                                                             source_address=self.source)
+                self.connection = http.client.HTTPConnection(
+                    self.host, self.port, timeout=self.timeout, source_address=self.source
+                )
             try:
                 self.connection.request(method, path, body=body, headers=headers)
                 response = self.connection.getresponse()
@@ -157,15 +163,30 @@ def running_stack(*, workers: int, threads: int, timeout: float = 600, https: bo
             env["DJANGO_HTTPS"] = "1"
         behind_tls = {"X-Forwarded-Proto": "https"} if https else {}
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
-                           timeout=180, check=True)
+            subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, timeout=180, check=True
+            )
         port = free_port()
         with open(Path(folder) / "serve.log", "w+") as log:
             started = time.monotonic()
             process = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", str(workers),
-                 "--threads", str(threads)],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+                [
+                    sys.executable,
+                    "manage.py",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--threads",
+                    str(threads),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
             try:
                 line = ""
                 while "serving http" not in line:

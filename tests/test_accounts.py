@@ -2,6 +2,7 @@
 download or emojify with another's avatar through any URL or API; a visitor's avatars moving into a new or
 existing account; account pages, your data, deletion, log-in throttling and the migration of ownerless
 avatars. Django's test client, real SQLite, the real model for the image APIs."""
+
 import io
 import json
 
@@ -24,8 +25,9 @@ PASSWORD = "correct horse battery staple 7"
 
 def new_avatar(client: Client, name: str) -> SavedAvatar:
     """Saved through the form, as a person does: it belongs to whoever the client is."""
-    response = client.post(reverse("avatars:create") + "?gender=female",
-                           {"name": name, "gender": "female", **preset("female")})
+    response = client.post(
+        reverse("avatars:create") + "?gender=female", {"name": name, "gender": "female", **preset("female")}
+    )
     assert response.status_code == 302, response.content
     return SavedAvatar.objects.get(name=name)
 
@@ -46,8 +48,12 @@ def photo(name="face.jpg"):
 # Every way a URL or API field names a saved avatar, and what its owner gets.
 AVATAR_REQUESTS = {
     "edit": (lambda c, pk: c.get(reverse("avatars:edit", args=[pk])), 200),
-    "edit (save)": (lambda c, pk: c.post(reverse("avatars:edit", args=[pk]),
-                                         {"name": "Renamed", "gender": "male", **preset("male")}), 302),
+    "edit (save)": (
+        lambda c, pk: c.post(
+            reverse("avatars:edit", args=[pk]), {"name": "Renamed", "gender": "male", **preset("male")}
+        ),
+        302,
+    ),
     "duplicate": (lambda c, pk: c.post(reverse("avatars:duplicate", args=[pk])), 302),
     "delete page": (lambda c, pk: c.get(reverse("avatars:delete", args=[pk])), 200),
     "gallery": (lambda c, pk: c.get(reverse("avatars:gallery", args=[pk])), 200),
@@ -69,8 +75,7 @@ def people(db):
 
 
 @pytest.mark.parametrize("request_name", list(AVATAR_REQUESTS))
-@pytest.mark.parametrize("who, whose", [("ana", "ben"), ("ben", "visitor"), ("visitor", "ana"),
-                                        ("visitor", "ben")])
+@pytest.mark.parametrize("who, whose", [("ana", "ben"), ("ben", "visitor"), ("visitor", "ana"), ("visitor", "ben")])
 def test_another_persons_avatar_is_not_found(people, request_name, who, whose):
     make_request, _ = AVATAR_REQUESTS[request_name]
     client, avatar = people[who][0], people[whose][1]
@@ -105,16 +110,18 @@ def test_lists_and_pages_show_only_your_own(people):
 def test_share_links_work_for_everyone(people):
     avatar = people["ana"][1]
     stranger = Client()
-    for url in (reverse("avatars:shared_gallery"), reverse("avatars:shared_stickers"),
-                reverse("avatars:shared_emoji", args=["happy", "svg"])):
+    for url in (
+        reverse("avatars:shared_gallery"),
+        reverse("avatars:shared_stickers"),
+        reverse("avatars:shared_emoji", args=["happy", "svg"]),
+    ):
         assert stranger.get(f"{url}?{avatar.share_query}").status_code == 200
 
 
 def test_a_visitors_avatars_move_into_the_account_they_sign_up_for(db):
     visitor = Client()
     first, second = new_avatar(visitor, "first"), new_avatar(visitor, "second")
-    response = visitor.post(reverse("signup"), {"username": "newcomer", "password1": PASSWORD,
-                                                "password2": PASSWORD})
+    response = visitor.post(reverse("signup"), {"username": "newcomer", "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("avatars:list")
     user = get_user_model().objects.get(username="newcomer")
     assert set(user.avatars.all()) == {first, second}
@@ -176,8 +183,10 @@ def test_account_pages_need_a_log_in(db):
 
 def test_password_change_and_reset_mail(db):
     client = signed_in("ana")
-    response = client.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": PASSWORD + "!",
-                                                        "new_password2": PASSWORD + "!"})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": PASSWORD + "!", "new_password2": PASSWORD + "!"},
+    )
     assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
     response = Client().post(reverse("password_reset"), {"email": "ana@example.com"})
     assert response.status_code == 302 and len(mail.outbox) == 1
@@ -185,8 +194,9 @@ def test_password_change_and_reset_mail(db):
     stranger = Client()
     form = stranger.get(link, follow=True)
     assert "Choose a new password" in form.content.decode()
-    response = stranger.post(form.redirect_chain[-1][0], {"new_password1": "another good phrase 9",
-                                                          "new_password2": "another good phrase 9"})
+    response = stranger.post(
+        form.redirect_chain[-1][0], {"new_password1": "another good phrase 9", "new_password2": "another good phrase 9"}
+    )
     assert response.status_code == 302
     assert Client().login(username="ana", password="another good phrase 9")
 
@@ -225,17 +235,33 @@ def test_the_admin_log_in_shares_the_throttle(db):
     other = Client(REMOTE_ADDR="10.0.1.2")
     wrong_passwords(other, reverse("login"), {"username": "ADMIN", "password": "guess"})
     assert "Too many" in other.post("/admin/login/", {"username": "admin", "password": PASSWORD}).content.decode()
-    assert Client(REMOTE_ADDR="10.0.1.3").post("/admin/login/", {"username": "admin", "password": PASSWORD},
-                                               ).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="10.0.1.3")
+        .post(
+            "/admin/login/",
+            {"username": "admin", "password": PASSWORD},
+        )
+        .status_code
+        == 302
+    )
 
 
-@pytest.mark.parametrize("url, field, right", [
-    ("/accounts/password_change/", "old_password", {"new_password1": "fresh phrase 77 x",
-                                                    "new_password2": "fresh phrase 77 x"}),
-    ("/accounts/delete/", "password", {}),
-    ("/admin/password_change/", "old_password", {"new_password1": "fresh phrase 77 x",
-                                                 "new_password2": "fresh phrase 77 x"}),
-])
+@pytest.mark.parametrize(
+    "url, field, right",
+    [
+        (
+            "/accounts/password_change/",
+            "old_password",
+            {"new_password1": "fresh phrase 77 x", "new_password2": "fresh phrase 77 x"},
+        ),
+        ("/accounts/delete/", "password", {}),
+        (
+            "/admin/password_change/",
+            "old_password",
+            {"new_password1": "fresh phrase 77 x", "new_password2": "fresh phrase 77 x"},
+        ),
+    ],
+)
 def test_password_change_and_account_deletion_share_the_throttle(db, url, field, right):
     user = get_user_model().objects.create_user("ana", password=PASSWORD, is_staff=True)
     client = Client(REMOTE_ADDR="10.0.2.1")
@@ -246,8 +272,12 @@ def test_password_change_and_account_deletion_share_the_throttle(db, url, field,
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     # And it is the same count as the log-in's: this address may not guess ana's password there either.
-    assert "Too many" in Client(REMOTE_ADDR="10.0.2.1").post(
-        reverse("login"), {"username": "ana", "password": PASSWORD}).content.decode()
+    assert (
+        "Too many"
+        in Client(REMOTE_ADDR="10.0.2.1")
+        .post(reverse("login"), {"username": "ana", "password": PASSWORD})
+        .content.decode()
+    )
 
 
 def test_many_addresses_guessing_one_name_stop_strangers_not_the_owners_browser(db):
@@ -261,11 +291,11 @@ def test_many_addresses_guessing_one_name_stop_strangers_not_the_owners_browser(
     assert owners_browser.post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code == 302
     assert KNOWN_DEVICE_COOKIE in owners_browser.cookies
     owners_browser.post(reverse("logout"))
-    LoginFailure.objects.bulk_create(LoginFailure(username="ana", ip=f"10.1.{index // 250}.{index % 250}")
-                                     for index in range(PER_NAME))
+    LoginFailure.objects.bulk_create(
+        LoginFailure(username="ana", ip=f"10.1.{index // 250}.{index % 250}") for index in range(PER_NAME)
+    )
     stranger = Client(REMOTE_ADDR="10.0.3.2")
-    assert "Too many" in stranger.post(reverse("login"), {"username": "ana", "password": PASSWORD}
-                                       ).content.decode()
+    assert "Too many" in stranger.post(reverse("login"), {"username": "ana", "password": PASSWORD}).content.decode()
     assert owners_browser.post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code == 302
 
 
@@ -274,12 +304,15 @@ def test_one_address_guessing_many_names_is_stopped(db):
     from emojify_site.throttle import PER_ADDRESS
 
     get_user_model().objects.create_user("ana", password=PASSWORD)
-    LoginFailure.objects.bulk_create(LoginFailure(username=f"name{index}", ip="10.0.4.1")
-                                     for index in range(PER_ADDRESS))
+    LoginFailure.objects.bulk_create(
+        LoginFailure(username=f"name{index}", ip="10.0.4.1") for index in range(PER_ADDRESS)
+    )
     sprayer = Client(REMOTE_ADDR="10.0.4.1")
     assert "Too many" in sprayer.post(reverse("login"), {"username": "ana", "password": PASSWORD}).content.decode()
-    assert Client(REMOTE_ADDR="10.0.4.2").post(reverse("login"), {"username": "ana", "password": PASSWORD}
-                                               ).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="10.0.4.2").post(reverse("login"), {"username": "ana", "password": PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_password_reset_mails_are_limited(db):
@@ -305,8 +338,9 @@ def test_avatars_saved_before_ownership_belong_to_no_one():
     executor = MigrationExecutor(connection)
     executor.migrate([("avatars", "0001_initial")])
     old_apps = executor.loader.project_state([("avatars", "0001_initial")]).apps
-    old = old_apps.get_model("avatars", "SavedAvatar").objects.create(name="from before", gender="male",
-                                                                       **preset("male"))
+    old = old_apps.get_model("avatars", "SavedAvatar").objects.create(
+        name="from before", gender="male", **preset("male")
+    )
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -325,8 +359,8 @@ def test_old_log_in_failures_are_forgotten(db):
 
     from django.utils import timezone
 
-    from emojify_site.throttle import WINDOW as LOGIN_FAILURE_WINDOW
     from emojify_site.models import LoginFailure
+    from emojify_site.throttle import WINDOW as LOGIN_FAILURE_WINDOW
 
     get_user_model().objects.create_user("ana", password=PASSWORD)
     for _ in range(LOGIN_FAILURE_LIMIT):
@@ -350,11 +384,13 @@ def test_avatars_of_visitors_whose_session_ended_are_cleared_and_no_one_elses(db
     ownerless = SavedAvatar.objects.create(name="From before accounts", gender="female", **preset("female"))
     SavedAvatar.objects.update(updated=timezone.now() - timedelta(days=3))  # update() skips auto_now
     Session.objects.filter(session_key=leaving.session.session_key).update(
-        expire_date=timezone.now() - timedelta(minutes=1))
+        expire_date=timezone.now() - timedelta(minutes=1)
+    )
     # Saved moments ago under a session that has just ended: within the grace period, so kept.
     fresh = new_avatar(leaving, "Saved just now")
     Session.objects.filter(session_key=leaving.session.session_key).update(
-        expire_date=timezone.now() - timedelta(minutes=1))
+        expire_date=timezone.now() - timedelta(minutes=1)
+    )
 
     def run(*arguments):
         out = io.StringIO()

@@ -1,4 +1,5 @@
 """Animated emoji: POST /api/animation, the timeline behind it, `manage.py animate` and the gallery sample."""
+
 import io
 import json
 
@@ -81,8 +82,9 @@ def test_saved_avatar_as_whatsapp_webp(client, owner):
     happy, surprise = still(avatar.look, "happy", 512), still(avatar.look, "surprise", 512)
     assert nearer(pictures[0], happy, surprise) and nearer(pictures[-1], surprise, happy)
     # In between, a cross-fade: frames that are clearly neither face.
-    assert any(not nearer(picture, happy, surprise) and not nearer(picture, surprise, happy)
-               for picture in pictures[1:-1])
+    assert any(
+        not nearer(picture, happy, surprise) and not nearer(picture, surprise, happy) for picture in pictures[1:-1]
+    )
 
 
 @pytest.mark.django_db
@@ -108,8 +110,12 @@ def test_look_as_gif_with_probabilities(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("file_format", ["webp", "gif"])
 def test_same_request_same_bytes(client, file_format):
-    body = {"look": EMOTIONAL_LOOK, "frames": readings(("neutral", 0.5), ("fear", 1), ("happy", 0.5)),
-            "format": file_format, "size": 512}
+    body = {
+        "look": EMOTIONAL_LOOK,
+        "frames": readings(("neutral", 0.5), ("fear", 1), ("happy", 0.5)),
+        "format": file_format,
+        "size": 512,
+    }
     first = post(client, **body).content
     rendering._png.cache_clear()  # rendered afresh, not served from the cache
     rendering._svg.cache_clear()
@@ -134,43 +140,56 @@ def test_a_body_far_bigger_than_120_readings_is_refused_before_it_is_parsed(clie
     body = json.dumps({"frames": [{"t": index, "emotion": "happy"} for index in range(300_000)]})
     response = client.post(URL, body, content_type="application/json")
     assert response.status_code == 413 and response.json() == {"error": "request body is larger than 128 KB"}
-    longest = {"look": EMOTIONAL_LOOK, "frames": [{"t": index / 12 + 0.123456789012345, "probabilities": {
-        emotion: 1 / 7 + 1e-17 for emotion in animation.EMOTIONS}} for index in range(120)]}
+    longest = {
+        "look": EMOTIONAL_LOOK,
+        "frames": [
+            {
+                "t": index / 12 + 0.123456789012345,
+                "probabilities": {emotion: 1 / 7 + 1e-17 for emotion in animation.EMOTIONS},
+            }
+            for index in range(120)
+        ],
+    }
     assert len(json.dumps(longest)) < animation.MAX_REQUEST_BYTES / 2  # what a client sends fits easily
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body, message", [
-    ({"look": {}}, "frames: give the readings"),
-    ({"frames": "happy"}, "frames: must be a list"),
-    ({"frames": TWO[:1]}, "1 reading: give 2 to 120"),
-    ({"frames": readings(("happy", 12.1))}, "121 readings: give 2 to 120"),
-    ({"frames": readings(("happy", 20)) + ["sad"]}, "201 readings: give 2 to 120"),  # counted before reading any
-    ({"frames": [TWO[1], TWO[0]]}, "times must increase: frames[1].t = 0"),
-    ({"frames": [TWO[0], TWO[0] | {"emotion": "sad"}]}, "times must increase"),
-    ({"frames": [{"t": 0, "emotion": "happy"}, {"t": 10.5, "emotion": "sad"}]}, "lasts 21.00 s"),
-    ({"frames": readings(("happy", 10.5), rate=11)}, "at most 10 s"),
-    ({"frames": [{"t": -1, "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number of seconds ≥ 0"),
-    ({"frames": [{"t": "0", "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number"),
-    ({"frames": [TWO[0], {"t": 10 ** 400, "emotion": "sad"}]}, "frames[1].t must be a number"),  # no float holds it
-    ({"frames": [TWO[0], {"t": 1, "probabilities": dict.fromkeys(animation.EMOTIONS, 10 ** 400)}]},
-     "frames[1].probabilities: the value for angry must be a number"),
-    ({"frames": [TWO[0], {"emotion": "sad"}]}, "frames[1].t must be a number"),
-    ({"frames": [TWO[0], "sad"]}, "frames[1] must be an object"),
-    ({"frames": [TWO[0], {"t": 1, "emotion": "bored"}]}, "frames[1].emotion: unknown emotion 'bored'"),
-    ({"frames": [TWO[0], {"t": 1}]}, 'frames[1]: give either "emotion" or "probabilities"'),
-    ({"frames": [TWO[0], {"t": 1, "emotion": "sad", "probabilities": {}}]}, "give either"),
-    ({"frames": [TWO[0], {"t": 1, "mood": "sad"}]}, "frames[1]: unknown key(s) 'mood'"),
-    ({"frames": [TWO[0], {"t": 1, "probabilities": {"happy": 1}}]}, "frames[1].probabilities: missing angry"),
-    ({"frames": [TWO[0], {"t": 1, "probabilities": dict.fromkeys(animation.EMOTIONS, 0.5)}]}, "sum to 3.5"),
-    ({"frames": TWO, "format": "png"}, "format: Select a valid choice"),
-    ({"frames": TWO, "format": "gif", "size": 64}, "size: Ensure this value is greater than or equal to 128"),
-    ({"frames": TWO, "format": "gif", "size": 600}, "size: Ensure this value is less than or equal to 512"),
-    ({"frames": TWO, "format": "gif", "size": "big"}, "size: Enter a whole number"),
-    ({"frames": TWO, "size": 256}, "size: WhatsApp animated stickers are 512×512"),
-    ({"frames": TWO, "look": "HIJAB"}, "look: must be an object"),
-    ({"frames": TWO, "look": {"skin_color": "PURPLE"}}, "skin_color"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"look": {}}, "frames: give the readings"),
+        ({"frames": "happy"}, "frames: must be a list"),
+        ({"frames": TWO[:1]}, "1 reading: give 2 to 120"),
+        ({"frames": readings(("happy", 12.1))}, "121 readings: give 2 to 120"),
+        ({"frames": readings(("happy", 20)) + ["sad"]}, "201 readings: give 2 to 120"),  # counted before reading any
+        ({"frames": [TWO[1], TWO[0]]}, "times must increase: frames[1].t = 0"),
+        ({"frames": [TWO[0], TWO[0] | {"emotion": "sad"}]}, "times must increase"),
+        ({"frames": [{"t": 0, "emotion": "happy"}, {"t": 10.5, "emotion": "sad"}]}, "lasts 21.00 s"),
+        ({"frames": readings(("happy", 10.5), rate=11)}, "at most 10 s"),
+        ({"frames": [{"t": -1, "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number of seconds ≥ 0"),
+        ({"frames": [{"t": "0", "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number"),
+        ({"frames": [TWO[0], {"t": 10**400, "emotion": "sad"}]}, "frames[1].t must be a number"),  # no float holds it
+        (
+            {"frames": [TWO[0], {"t": 1, "probabilities": dict.fromkeys(animation.EMOTIONS, 10**400)}]},
+            "frames[1].probabilities: the value for angry must be a number",
+        ),
+        ({"frames": [TWO[0], {"emotion": "sad"}]}, "frames[1].t must be a number"),
+        ({"frames": [TWO[0], "sad"]}, "frames[1] must be an object"),
+        ({"frames": [TWO[0], {"t": 1, "emotion": "bored"}]}, "frames[1].emotion: unknown emotion 'bored'"),
+        ({"frames": [TWO[0], {"t": 1}]}, 'frames[1]: give either "emotion" or "probabilities"'),
+        ({"frames": [TWO[0], {"t": 1, "emotion": "sad", "probabilities": {}}]}, "give either"),
+        ({"frames": [TWO[0], {"t": 1, "mood": "sad"}]}, "frames[1]: unknown key(s) 'mood'"),
+        ({"frames": [TWO[0], {"t": 1, "probabilities": {"happy": 1}}]}, "frames[1].probabilities: missing angry"),
+        ({"frames": [TWO[0], {"t": 1, "probabilities": dict.fromkeys(animation.EMOTIONS, 0.5)}]}, "sum to 3.5"),
+        ({"frames": TWO, "format": "png"}, "format: Select a valid choice"),
+        ({"frames": TWO, "format": "gif", "size": 64}, "size: Ensure this value is greater than or equal to 128"),
+        ({"frames": TWO, "format": "gif", "size": 600}, "size: Ensure this value is less than or equal to 512"),
+        ({"frames": TWO, "format": "gif", "size": "big"}, "size: Enter a whole number"),
+        ({"frames": TWO, "size": 256}, "size: WhatsApp animated stickers are 512×512"),
+        ({"frames": TWO, "look": "HIJAB"}, "look: must be an object"),
+        ({"frames": TWO, "look": {"skin_color": "PURPLE"}}, "skin_color"),
+    ],
+)
 def test_each_bad_request_is_a_400_saying_why(client, body, message):
     response = post(client, **body)
     assert response.status_code == 400
@@ -190,8 +209,12 @@ def test_bodies_that_are_not_a_json_object(client):
     assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
     # The same as a form field (multipart), for each JSON field.
     for field in ("frames", "look"):
-        response = client.post(URL, {field: "[" * 50_000 + "]" * 50_000, "frames": json.dumps(TWO)}
-                               if field == "look" else {"frames": "[" * 50_000 + "]" * 50_000})
+        response = client.post(
+            URL,
+            {field: "[" * 50_000 + "]" * 50_000, "frames": json.dumps(TWO)}
+            if field == "look"
+            else {"frames": "[" * 50_000 + "]" * 50_000},
+        )
         assert response.status_code == 400 and field in response.json()["error"]
 
 
@@ -201,7 +224,8 @@ def test_times_count_from_the_first_reading():
     assert [reading.t for reading in late] == [0.0, 2.0]
     look = preset("male")
     assert animation.animate(look, late, "gif", 128) == animation.animate(
-        look, animation.parse_sequence([{"t": 0, "emotion": "happy"}, {"t": 2, "emotion": "sad"}]), "gif", 128)
+        look, animation.parse_sequence([{"t": 0, "emotion": "happy"}, {"t": 2, "emotion": "sad"}]), "gif", 128
+    )
 
 
 def test_one_odd_reading_does_not_flicker_and_changes_cross_fade():
@@ -209,8 +233,12 @@ def test_one_odd_reading_does_not_flicker_and_changes_cross_fade():
     assert [frame.face for frame in animation.timeline(odd)] == [("happy", "happy", 0.0)]
     change = animation.timeline(animation.parse_sequence(readings(("happy", 1), ("surprise", 1))))
     assert [(frame.start, frame.end, frame.weight) for frame in change] == [
-        ("happy", "happy", 0.0), ("happy", "surprise", 0.25), ("happy", "surprise", 0.5),
-        ("happy", "surprise", 0.75), ("surprise", "surprise", 0.0)]
+        ("happy", "happy", 0.0),
+        ("happy", "surprise", 0.25),
+        ("happy", "surprise", 0.5),
+        ("happy", "surprise", 0.75),
+        ("surprise", "surprise", 0.0),
+    ]
     assert [frame.duration_ms for frame in change] == [1000, 50, 50, 50, 850]
 
 
@@ -218,9 +246,14 @@ def test_scripted_sequences():
     sequence = animation.scripted_sequence("happy:1,surprise:0.5")
     assert len(sequence) == 15 and sequence[10].t == pytest.approx(1.0)
     assert sum(frame.duration_ms for frame in animation.timeline(sequence)) == 1500
-    for script, message in (("happy", "write emotion:seconds"), ("bored:1", "unknown emotion 'bored'"),
-                            ("happy:0", "at least 0.1 s"), ("happy:11", "lasts 11.00 s"),
-                            ("happy:1e300", "at most 10 s"), ("happy:inf", "write emotion:seconds")):
+    for script, message in (
+        ("happy", "write emotion:seconds"),
+        ("bored:1", "unknown emotion 'bored'"),
+        ("happy:0", "at least 0.1 s"),
+        ("happy:11", "lasts 11.00 s"),
+        ("happy:1e300", "at most 10 s"),
+        ("happy:inf", "write emotion:seconds"),
+    ):
         with pytest.raises(animation.SequenceError, match=message):
             animation.scripted_sequence(script)
 
@@ -229,8 +262,7 @@ def test_scripted_sequences():
 def test_animate_command_writes_the_scripted_sequence(tmp_path, capsys):
     avatar = SavedAvatar.objects.create(name="C", gender="female", **preset("female"))
     out = tmp_path / "wave.webp"
-    call_command("animate", "--avatar", str(avatar.pk), "--emotions", "happy:1,surprise:1,happy:1",
-                 "--out", str(out))
+    call_command("animate", "--avatar", str(avatar.pk), "--emotions", "happy:1,surprise:1,happy:1", "--out", str(out))
     last_line = capsys.readouterr().out.strip().splitlines()[-1]
     assert last_line.startswith(f"wrote {out}: ") and ", 3.00 s, " in last_line
     data = out.read_bytes()
@@ -243,10 +275,12 @@ def test_animate_command_writes_the_scripted_sequence(tmp_path, capsys):
 
     call_command("animate", "--emotions", "sad:0.5,angry:0.5", "--out", str(tmp_path / "a.gif"), "--size", "160")
     assert Image.open(tmp_path / "a.gif").size == (160, 160)
-    for arguments, message in ((["--out", str(tmp_path / "a.png")], "must end in .webp or .gif"),
-                               (["--out", str(out), "--avatar", "9999"], "no saved avatar with id 9999"),
-                               (["--out", str(out), "--size", "256"], "512 for WebP"),
-                               (["--out", str(out), "--emotions", "happy:12"], "at most 10 s")):
+    for arguments, message in (
+        (["--out", str(tmp_path / "a.png")], "must end in .webp or .gif"),
+        (["--out", str(out), "--avatar", "9999"], "no saved avatar with id 9999"),
+        (["--out", str(out), "--size", "256"], "512 for WebP"),
+        (["--out", str(out), "--emotions", "happy:12"], "at most 10 s"),
+    ):
         with pytest.raises(CommandError, match=message):
             call_command("animate", "--emotions", "happy:1", *arguments)
 
@@ -277,7 +311,8 @@ def test_gallery_wave_of_all_seven(client, owner, django_user_model):
     # Around the avatar's circle the GIF is the page's own white: no grey square on the gallery's white card.
     assert Image.open(io.BytesIO(shared.content)).convert("RGB").getpixel((1, 1)) == (255, 255, 255)
     assert f'src="/avatars/wave.gif?{avatar.share_query}"' in client.get(
-        f"/avatars/gallery/?{avatar.share_query}").content.decode().replace("&amp;", "&")
+        f"/avatars/gallery/?{avatar.share_query}"
+    ).content.decode().replace("&amp;", "&")
     assert client.get(f"/avatars/wave.webp?{avatar.share_query}&size=200").status_code == 400
     assert client.get(f"/avatars/wave.png?{avatar.share_query}").status_code == 400
     other = django_user_model.objects.create_user("other", password="another long pass 42")
@@ -289,8 +324,9 @@ def test_rapid_changes_are_held_so_a_request_stays_cheap():
     """Expressions switching every 0.2 s for 10 s: each shown face is held at least MIN_HOLD_FRAMES after
     its fade, so the animation has a few dozen distinct frames, not hundreds."""
     emotions = animation.EMOTIONS
-    frames = animation.timeline(animation.parse_sequence(
-        [{"t": index * 0.2, "emotion": emotions[index % 7]} for index in range(50)]))
+    frames = animation.timeline(
+        animation.parse_sequence([{"t": index * 0.2, "emotion": emotions[index % 7]} for index in range(50)])
+    )
     assert len(frames) <= 80
     held = [frame for frame in frames if frame.weight == 0][1:-1]  # between the first change and the end
     assert held and all(frame.duration_ms >= animation.MIN_HOLD_FRAMES * animation.FRAME_MS for frame in held)

@@ -1,4 +1,5 @@
 """The avatar form's picture tiles and swatches, the thumbnails behind them, and "Random"."""
+
 import io
 import re
 
@@ -26,14 +27,22 @@ def test_every_part_is_a_radio_grid_of_thumbnails_of_this_avatar(client):
         radios = re.findall(rf'<input type="radio" name="{part}" value="(\w+)"', html)
         assert radios == member_names(part)
         # Each tile: the current look (its red hair) wearing that option, lazy-loaded.
-        tile = re.search(rf'value="{radios[-1]}"[^>]*>\s*<img src="([^"]+)"[^>]*loading="lazy"',
-                         html.split(f'id="id_{part}"')[1]).group(1).replace("&amp;", "&")
+        tile = (
+            re.search(
+                rf'value="{radios[-1]}"[^>]*>\s*<img src="([^"]+)"[^>]*loading="lazy"', html.split(f'id="id_{part}"')[1]
+            )
+            .group(1)
+            .replace("&amp;", "&")
+        )
         assert tile.startswith(reverse("avatars:thumbnail", args=[part]))
         assert "hair_color=RED" in tile and f"{part}={radios[-1]}" in tile
     for attribute in COLOUR_ATTRIBUTES:  # colours are swatches of the enum's own colour
         first = member_names(attribute)[0]
-        assert re.search(rf'name="{attribute}" value="{first}"[^>]*>\s*<svg class="swatch" '
-                         rf'[^>]*><rect [^>]*fill="{member(attribute, first).value}"', html)
+        assert re.search(
+            rf'name="{attribute}" value="{first}"[^>]*>\s*<svg class="swatch" '
+            rf'[^>]*><rect [^>]*fill="{member(attribute, first).value}"',
+            html,
+        )
 
 
 @pytest.mark.django_db
@@ -57,8 +66,10 @@ def test_eye_safe_accessories_are_those_the_eyes_read_through():
     look = preset("female")
 
     def eye_change(accessory):
-        happy, surprised = (pixels(render_png(look | {"accessory": accessory}, emotion, 280))[85:130, 80:200]
-                            for emotion in ("happy", "surprise"))
+        happy, surprised = (
+            pixels(render_png(look | {"accessory": accessory}, emotion, 280))[85:130, 80:200]
+            for emotion in ("happy", "surprise")
+        )
         return np.abs(happy - surprised).mean()
 
     bare = eye_change("NONE")
@@ -102,11 +113,20 @@ def test_random_json_and_the_no_javascript_random_link(client):
 
 @pytest.mark.django_db
 def test_tiles_post_like_any_form_and_edit_shows_the_saved_look(client):
-    data = preset("female") | {"name": "Tiles", "gender": "female", "top": "BUN", "accessory": "ROUND",
-                               "skin_color": "BROWN"}
+    data = preset("female") | {
+        "name": "Tiles",
+        "gender": "female",
+        "top": "BUN",
+        "accessory": "ROUND",
+        "skin_color": "BROWN",
+    }
     response = client.post(reverse("avatars:create") + "?gender=female", data)
     avatar = SavedAvatar.objects.get()
-    assert response.status_code == 302 and (avatar.top, avatar.accessory, avatar.skin_color) == ("BUN", "ROUND", "BROWN")
+    assert response.status_code == 302 and (avatar.top, avatar.accessory, avatar.skin_color) == (
+        "BUN",
+        "ROUND",
+        "BROWN",
+    )
     page = client.get(reverse("avatars:edit", args=[avatar.pk])).content.decode()
     assert re.search(r'name="top" value="BUN"[^>]* checked>', page)
     assert "top=BUN" in re.search(r'id="avatar-preview"[^>]*src="([^"]+)"', page, re.S).group(1)
@@ -114,9 +134,9 @@ def test_tiles_post_like_any_form_and_edit_shows_the_saved_look(client):
 
 def test_gender_step_shows_each_starting_avatar(client):
     html = client.get(reverse("avatars:create")).content.decode()
-    for gender, label in GENDERS:
+    for gender, gender_label in GENDERS:
         assert re.search(rf'value="{gender}"[^>]*>\s*<img src="[^"]*gender={gender}[^"]*"', html)
-        assert label in html
+        assert gender_label in html
 
 
 @pytest.mark.django_db
@@ -126,11 +146,12 @@ def test_shirt_graphic_tiles_show_each_graphic_on_the_graphic_shirt(client):
     url = reverse("avatars:thumbnail", args=["shirt_graphic"])
     look = preset("female")
     assert look["clothing"] != "GRAPHIC_SHIRT"
-    tiles = {name: pixels(client.get(url, look | {"shirt_graphic": name}).content)
-             for name in member_names("shirt_graphic")}
+    tiles = {
+        name: pixels(client.get(url, look | {"shirt_graphic": name}).content) for name in member_names("shirt_graphic")
+    }
     names = list(tiles)
     for index, name in enumerate(names):
-        for other in names[index + 1:]:
+        for other in names[index + 1 :]:
             assert np.abs(tiles[name] - tiles[other]).mean() > 1, (name, other)
     html = client.get(reverse("avatars:create"), {"gender": "female"}).content.decode()
     assert "Printed on the graphic shirt: picking a graphic puts it on." in html
@@ -146,13 +167,16 @@ def test_a_graphic_picked_without_javascript_is_worn_on_the_graphic_shirt(client
     assert SavedAvatar.objects.get(name="Hoodie").clothing == "HOODIE"
 
 
-@pytest.mark.parametrize("top", [name for name in member_names("top") if name in pa.HairType.__members__
-                                 and name != "NONE"])
+@pytest.mark.parametrize(
+    "top", [name for name in member_names("top") if name in pa.HairType.__members__ and name != "NONE"]
+)
 def test_every_hair_style_wears_the_hair_colour(top):
     """Its tile (cropped to the hair) changes with the colour: python-avatars draws "Shaved sides" and "Straight 2"
     in fixed colours, which avatars.rendering replaces."""
-    red, black = (pixels(render_thumbnail(preset("female") | {"top": top, "hair_color": colour}, "top"))
-                  for colour in ("RED", "BLACK"))
+    red, black = (
+        pixels(render_thumbnail(preset("female") | {"top": top, "hair_color": colour}, "top"))
+        for colour in ("RED", "BLACK")
+    )
     assert np.abs(red - black).mean() > 0.3
 
 
@@ -165,10 +189,16 @@ def test_labels_are_what_people_would_write():
 @pytest.mark.django_db
 def test_more_options_names_what_it_opens_and_hides_when_open(client):
     female = client.get(reverse("avatars:create"), {"gender": "female"}).content.decode()
-    assert "More options: background shape, background color, hat color, facial hair, facial hair color, " \
-           "shirt graphic, nose<" in female and 'id="all-options"' in female
+    assert (
+        "More options: background shape, background color, hat color, facial hair, facial hair color, "
+        "shirt graphic, nose<"
+        in female
+        and 'id="all-options"' in female
+    )
     male = client.get(reverse("avatars:create"), {"gender": "male"}).content.decode()
-    assert "More options: background shape, background color, hat color, shirt graphic, nose<" in male  # his facial hair is open already
+    assert (
+        "More options: background shape, background color, hat color, shirt graphic, nose<" in male
+    )  # his facial hair is open already
     everything = client.get(reverse("avatars:create"), {"gender": "female", "all": "1"}).content.decode()
     assert 'id="more-options" open' in everything and 'id="all-options"' not in everything
 

@@ -1,4 +1,5 @@
 """Avatar forms, saved avatars, the expression table, rendering and downloads."""
+
 import io
 import re
 import subprocess
@@ -22,6 +23,7 @@ LOOK = preset("male") | {"accessory": "SUNGLASSES", "facial_hair": "BEARD_LIGHT"
 
 
 # --- forms -----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("field", list(ATTRIBUTE_ENUMS))
 def test_each_invalid_value_is_a_form_error(field):
@@ -68,6 +70,7 @@ def test_gender_picks_preset_and_first_fields_but_hides_nothing(client):
 
 # --- saved avatars ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_create_list_edit_duplicate_delete(client):
     data = preset("female") | {"name": "Ada", "gender": "female", "top": "BOB", "shirt_text": "hi"}
@@ -103,6 +106,7 @@ def test_admin_lists_saved_avatars(admin_client):
 
 # --- the expression table and rendering ------------------------------------------------------------------
 
+
 def test_table_covers_the_seven_emotions_with_distinct_faces():
     assert tuple(EXPRESSIONS) == EMOTIONS
     assert len(set(EXPRESSIONS.values())) == 7
@@ -118,10 +122,14 @@ def test_svg_is_valid_square_xml_and_title_kept():
 
 
 def test_svg_is_byte_identical_across_processes():
-    code = ("import sys, hashlib; sys.path.insert(0, '.'); from avatars.rendering import render_svg; "
-            f"print(hashlib.sha256(render_svg({LOOK!r}, 'surprise').encode()).hexdigest())")
-    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-            for _ in range(2)}
+    code = (
+        "import sys, hashlib; sys.path.insert(0, '.'); from avatars.rendering import render_svg; "
+        f"print(hashlib.sha256(render_svg({LOOK!r}, 'surprise').encode()).hexdigest())"
+    )
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
     import hashlib
 
     assert runs == {hashlib.sha256(render_svg(LOOK, "surprise").encode()).hexdigest() + "\n"}
@@ -137,8 +145,11 @@ def test_two_avatars_share_no_ids_and_every_reference_resolves():
 
 
 def test_shirt_text_is_escaped_not_markup():
-    look = LOOK | {"clothing": "GRAPHIC_SHIRT", "shirt_graphic": "CUSTOM_TEXT",
-                   "shirt_text": "</text><script>alert(1)</script>"[:12]}
+    look = LOOK | {
+        "clothing": "GRAPHIC_SHIRT",
+        "shirt_graphic": "CUSTOM_TEXT",
+        "shirt_text": "</text><script>alert(1)</script>"[:12],
+    }
     form = LookForm(look | {"shirt_text": "</text><script>alert(1)</script>"})
     assert not form.is_valid() and "shirt_text" in form.errors  # too long for the shirt
     assert "shirt_text" in LookForm(look | {"shirt_text": "a\x00b"}).errors  # NUL: refused by Django
@@ -157,12 +168,15 @@ def test_png_is_square_with_alpha(size):
     assert image.getpixel((0, 0))[3] == 0  # outside the circle is transparent
 
 
-@pytest.mark.parametrize("changes, emotion", [
-    ({"accessory": "WAYFARERS", "facial_hair": "BEARD_MEDIUM"}, "happy"),  # gradient lenses, beard mask
-    ({"top": "SHORT_DREADS_2", "style": "TRANSPARENT"}, "angry"),
-    ({"top": "HIJAB", "clothing": "GRAPHIC_SHIRT", "shirt_graphic": "SKULL"}, "surprise"),
-    ({"top": "WINTER_HAT_4", "accessory": "KURT", "clothing": "OVERALL"}, "fear"),
-])
+@pytest.mark.parametrize(
+    "changes, emotion",
+    [
+        ({"accessory": "WAYFARERS", "facial_hair": "BEARD_MEDIUM"}, "happy"),  # gradient lenses, beard mask
+        ({"top": "SHORT_DREADS_2", "style": "TRANSPARENT"}, "angry"),
+        ({"top": "HIJAB", "clothing": "GRAPHIC_SHIRT", "shirt_graphic": "SKULL"}, "surprise"),
+        ({"top": "WINTER_HAT_4", "accessory": "KURT", "clothing": "OVERALL"}, "fear"),
+    ],
+)
 def test_fast_png_path_draws_what_cairosvg_draws(changes, emotion):
     """Masks → clip paths and inlined <use> (raster.py) must not change the picture, only edge anti-aliasing."""
     import cairosvg
@@ -173,8 +187,9 @@ def test_fast_png_path_draws_what_cairosvg_draws(changes, emotion):
     svg = render_svg(LOOK | changes, emotion)
     simplified = rasterisable(svg).decode()
     assert "<mask" not in simplified and "<use" not in simplified and "clip-path=" in simplified
-    reference = Image.open(io.BytesIO(cairosvg.svg2png(bytestring=svg.encode(), output_width=256,
-                                                       output_height=256))).convert("RGBA")
+    reference = Image.open(
+        io.BytesIO(cairosvg.svg2png(bytestring=svg.encode(), output_width=256, output_height=256))
+    ).convert("RGBA")
     fast = Image.open(io.BytesIO(render_png(LOOK | changes, emotion, 256)))
     difference = np.abs(np.asarray(reference, np.int16) - np.asarray(fast, np.int16)).max(axis=2)
     assert (difference > 48).mean() < 0.015, "more than edge pixels differ"
@@ -194,6 +209,7 @@ def test_webp_sticker_is_transparent():
 
 
 # --- downloads -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_download_headers_for_saved_and_shared_avatars(client, owner):
@@ -253,9 +269,11 @@ def test_gallery_and_preview_pages(client, owner):
 
 # --- caps and pages ------------------------------------------------------------------------------------------
 
+
 def save_avatar(client, name="Mine"):
-    return client.post(reverse("avatars:create") + "?gender=female", {"name": name, "gender": "female",
-                                                                      **preset("female")})
+    return client.post(
+        reverse("avatars:create") + "?gender=female", {"name": name, "gender": "female", **preset("female")}
+    )
 
 
 @pytest.mark.django_db
@@ -269,8 +287,10 @@ def test_one_person_keeps_at_most_max_avatars(client, django_user_model, who):
     assert save_avatar(client, "First").status_code == 302
     first = SavedAvatar.objects.get(name="First")
     owner = {"owner": first.owner, "visitor": first.visitor}
-    SavedAvatar.objects.bulk_create(SavedAvatar(name=f"Avatar {index}", gender="female", **preset("female"),
-                                                **owner) for index in range(MAX_AVATARS - 1))
+    SavedAvatar.objects.bulk_create(
+        SavedAvatar(name=f"Avatar {index}", gender="female", **preset("female"), **owner)
+        for index in range(MAX_AVATARS - 1)
+    )
     refused = save_avatar(client, "One too many")
     assert refused.status_code == 200 and "You have 100 avatars" in refused.content.decode()
     duplicate = client.post(reverse("avatars:duplicate", args=[first.pk]), follow=True)
@@ -284,8 +304,9 @@ def test_one_person_keeps_at_most_max_avatars(client, django_user_model, who):
 def test_the_list_of_avatars_comes_in_pages(client):
     assert save_avatar(client, "Newest").status_code == 302
     visitor = SavedAvatar.objects.get().visitor
-    SavedAvatar.objects.bulk_create(SavedAvatar(name=f"Older {index}", gender="female", visitor=visitor,
-                                                **preset("female")) for index in range(29))
+    SavedAvatar.objects.bulk_create(
+        SavedAvatar(name=f"Older {index}", gender="female", visitor=visitor, **preset("female")) for index in range(29)
+    )
     SavedAvatar.objects.exclude(name="Newest").update(updated="2026-01-01T00:00:00Z")  # update() skips auto_now
     first = client.get(reverse("avatars:list")).content.decode()
     second = client.get(reverse("avatars:list") + "?page=2").content.decode()

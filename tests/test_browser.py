@@ -3,6 +3,7 @@
 Playwright drives /usr/bin/chromium; the camera is Chromium's file-backed fake device playing a .y4m video
 built here from skimage's astronaut photo (a real smiling face) or from a blank wall.
 """
+
 import io
 import os
 import shutil
@@ -21,7 +22,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"
+    ),
 ]
 # Playwright's sync API runs an event loop in this thread; the ORM is only used by the live server's thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -37,20 +40,22 @@ def write_y4m(path: Path, frame_bgr: np.ndarray, frames: int = 20, fps: int = 10
     return path
 
 
-@pytest.fixture(scope="module")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        yield playwright
-
-
 def launch(playwright, video: Path | None):
-    arguments = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+    arguments = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
     if video is not None:
-        arguments += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                      f"--use-file-for-fake-video-capture={video.resolve()}"]
+        arguments += [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video.resolve()}",
+        ]
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=arguments)
 
 
@@ -79,7 +84,9 @@ def download(page, trigger) -> tuple[str, bytes]:
 def test_live_emotion_generate_download_and_upload(live_server, playwright_instance, tmp_path):
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
     browser = launch(playwright_instance, video)
-    context = browser.new_context(accept_downloads=True, permissions=["camera"], viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        accept_downloads=True, permissions=["camera"], viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -131,25 +138,29 @@ def test_no_face_and_no_camera_messages(live_server, playwright_instance, tmp_pa
     context = browser.new_context(accept_downloads=True, permissions=["camera"])
     page = context.new_page()
     create_avatar(page, live_server.url)
-    page.wait_for_function("() => document.getElementById('camera-status').textContent.includes('No face seen')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('camera-status').textContent.includes('No face seen')", timeout=30_000
+    )
     page.get_by_role("button", name="Generate emoji").click()
-    page.wait_for_function("() => document.getElementById('generate-status').textContent.includes('no face found')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('generate-status').textContent.includes('no face found')", timeout=30_000
+    )
     # An upload without a face gets the same clear message, and nothing downloads.
     wall = tmp_path / "wall.png"
     wall.write_bytes(images.encode(np.full((240, 320, 3), 200, np.uint8), ".png"))
     page.get_by_label("No webcam? Use a photo instead").set_input_files(str(wall))
     page.get_by_role("button", name="Generate from photo").click()
     page.wait_for_function(
-        "() => document.getElementById('generate-status').textContent.includes('No face found in this photo')")
+        "() => document.getElementById('generate-status').textContent.includes('No face found in this photo')"
+    )
     browser.close()
 
     # No camera at all (no fake device, nothing granted): the page says so and offers the upload.
     browser = launch(playwright_instance, None)
     page = browser.new_page()
     create_avatar(page, live_server.url)  # a new browser sees no one else's avatars
-    page.wait_for_function("() => document.getElementById('camera-status').textContent.includes('photo below')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('camera-status').textContent.includes('photo below')", timeout=30_000
+    )
     assert page.get_by_label("No webcam? Use a photo instead").is_visible()
     browser.close()

@@ -1,14 +1,14 @@
 """Accounts in real headless Chromium: sign up → design → generate → log out → gone → log in → still there,
 keyboard-usable forms with labels."""
-from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    create_avatar, launch, playwright_instance, pytestmark, write_y4m)
+
 from . import images
+from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 
 PASSWORD = "correct horse battery staple 7"
 
 
 def test_sign_up_design_generate_log_out_and_back_in(live_server, playwright_instance, tmp_path, transactional_db):
-    browser = launch(playwright_instance, write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
+    browser = launch(write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
     context = browser.new_context(permissions=["camera"])
     page = context.new_page()
     errors = []

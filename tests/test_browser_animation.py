@@ -1,5 +1,6 @@
 """Record 3 s on the generate page, in real headless Chromium with a fake camera (skimage's astronaut, a real
 smiling face): the countdown and progress ring, only the readings leaving the page, the sticker downloaded."""
+
 import io
 import json
 
@@ -11,8 +12,7 @@ from avatars.models import SavedAvatar
 from ml.labels import EMOTIONS
 
 from . import images
-from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    playwright_instance, pytestmark, write_y4m)
+from .test_browser import pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 from .test_browser_calibration import LABEL, STATE, open_generate_page
 
 
@@ -32,7 +32,8 @@ def record(page) -> tuple[str, bytes, dict]:
 
 
 def test_record_button_downloads_the_animation_of_the_readings_the_label_shows(
-        live_server, playwright_instance, tmp_path, transactional_db):
+    live_server, playwright_instance, tmp_path, transactional_db
+):
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
     assert page.get_by_role("button", name="Record 3 s").is_disabled()  # not while calibrating

@@ -3,17 +3,19 @@ face, on a laptop's first screen (1280×720, 1366×768) and a phone's: the camer
 Generate emoji and Record 3 s in view without scrolling; Space downloads the expression the label shows, R
 records; the self-timers capture only once their countdown over the camera has ended; the result with Share,
 Copy image and Download beside the avatar; no console error or CSP violation."""
+
 import pytest
 
 from . import images
-from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    ARTIFACTS, create_avatar, download, launch, playwright_instance, pytestmark, write_y4m)
+from .test_browser import ARTIFACTS, create_avatar, download, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 from .test_browser_csp import REPORT_VIOLATIONS
 from .test_browser_phone import PHONE
 
-SIZES = {"1280x720": {"viewport": {"width": 1280, "height": 720}},
-         "1366x768": {"viewport": {"width": 1366, "height": 768}},
-         "phone": PHONE}
+SIZES = {
+    "1280x720": {"viewport": {"width": 1280, "height": 720}},
+    "1366x768": {"viewport": {"width": 1366, "height": 768}},
+    "phone": PHONE,
+}
 IN_VIEW = """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
   return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }"""
 
@@ -24,7 +26,7 @@ def in_view(page, selector: str) -> bool:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_generate_page_is_a_photo_booth(live_server, playwright_instance, tmp_path, size):
-    browser = launch(playwright_instance, write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
+    browser = launch(write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
     context = browser.new_context(accept_downloads=True, permissions=["camera"], **SIZES[size])
     problems, emoji_requests = [], []
     context.expose_binding("reportViolation", lambda source, text: problems.append(text))
@@ -35,13 +37,19 @@ def test_the_generate_page_is_a_photo_booth(live_server, playwright_instance, tm
     page.on("request", lambda request: emoji_requests.append(request.url) if "/api/emoji" in request.url else None)
     create_avatar(page, live_server.url)
     page.get_by_role("button", name="Skip calibration").click()
-    page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion === 'happy'",
-                           timeout=60_000)
+    page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion === 'happy'", timeout=60_000)
 
     # The first screen, not scrolled: the booth's five parts, and the keys said next to the buttons (a laptop's).
     page.evaluate("() => { scrollTo(0, 0); document.activeElement.blur(); }")
-    for selector in ("#camera", "#emotion-label", "#avatar-live", "#generate-button", "#record-button",
-                     "#timer-generate", "#timer-record"):
+    for selector in (
+        "#camera",
+        "#emotion-label",
+        "#avatar-live",
+        "#generate-button",
+        "#record-button",
+        "#timer-generate",
+        "#timer-record",
+    ):
         assert in_view(page, selector), f"{selector} is not on the first screen at {size}"
     if size != "phone":
         assert in_view(page, "#keys-help") and "Space" in page.locator("#keys-help").inner_text()
@@ -67,7 +75,9 @@ def test_the_generate_page_is_a_photo_booth(live_server, playwright_instance, tm
         for second in "321":
             page.wait_for_function(
                 "(second) => { const c = document.getElementById('timer-countdown');"
-                " return !c.hidden && c.textContent === second; }", arg=second)
+                " return !c.hidden && c.textContent === second; }",
+                arg=second,
+            )
             assert in_view(page, "#timer-countdown") and len(emoji_requests) == requests_before, second
     assert info.value.suggested_filename == f"emoji-{page.locator('#result').get_attribute('data-emotion')}.png"
     assert len(emoji_requests) == requests_before + 1 and page.locator("#timer-countdown").is_hidden()
@@ -102,7 +112,9 @@ def test_r_records_and_the_recording_self_timer_waits_for_its_countdown(live_ser
         for second in "321":
             page.wait_for_function(
                 "(second) => { const c = document.getElementById('timer-countdown');"
-                " return !c.hidden && c.textContent === second; }", arg=second)
+                " return !c.hidden && c.textContent === second; }",
+                arg=second,
+            )
             assert ring.is_hidden(), second  # not recording while it counts down
         ring.wait_for(state="visible")
         assert page.locator("#timer-countdown").is_hidden()

@@ -2,6 +2,7 @@
 Recalibrate and Skip, the manual expression choice reaching the download, and — with a video built here from
 one real person of ../shared/data/portraits-dev (never committed) — each expression's label within the readings
 of 1 s at the page's pace (counted in readings, not milliseconds, so a slow host is not a failure)."""
+
 import io
 import json
 import sys
@@ -17,8 +18,7 @@ from avatars.rendering import render_png
 from ml.labels import EMOTIONS
 
 from . import images
-from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    create_avatar, download, launch, playwright_instance, pytestmark, write_y4m)
+from .test_browser import create_avatar, download, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 
 PORTRAITS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "portraits-dev"
 STATE = "document.getElementById('calibration-state').dataset.state"
@@ -26,9 +26,10 @@ LABEL = "document.getElementById('emotion-label').dataset.emotion"
 
 
 def open_generate_page(playwright_instance, live_server, video: Path):
-    browser = launch(playwright_instance, video)
-    context = browser.new_context(accept_downloads=True, permissions=["camera"],
-                                  viewport={"width": 1280, "height": 900})
+    browser = launch(video)
+    context = browser.new_context(
+        accept_downloads=True, permissions=["camera"], viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -144,12 +145,17 @@ def marked(frame: np.ndarray, segment: int) -> np.ndarray:
     return frame
 
 
-@pytest.mark.skipif(not PORTRAITS.is_dir(), reason="portraits-dev is not on this machine "
-                    "(../shared/data/portraits-dev); a user's fresh clone has no dataset")
+@pytest.mark.skipif(
+    not PORTRAITS.is_dir(),
+    reason="portraits-dev is not on this machine (../shared/data/portraits-dev); a user's fresh clone has no dataset",
+)
 def test_live_calibrated_labels_follow_a_real_person(live_server, playwright_instance, tmp_path):
     person, neutral, picked = choose_person(real_photos_module())
-    segments = [("neutral", [marked(frame, 0) for frame in neutral]),
-                ("first", [marked(picked["first"][1], 1)]), ("second", [marked(picked["second"][1], 2)])]
+    segments = [
+        ("neutral", [marked(frame, 0) for frame in neutral]),
+        ("first", [marked(picked["first"][1], 1)]),
+        ("second", [marked(picked["second"][1], 2)]),
+    ]
     path = tmp_path / "person.y4m"  # in the test's temporary folder only: never committed
     with open(path, "wb") as video:
         video.write(f"YUV4MPEG2 W640 H480 F{FRAME_RATE}:1 Ip A1:1 C420jpeg\n".encode())
@@ -191,23 +197,32 @@ def test_live_calibrated_labels_follow_a_real_person(live_server, playwright_ins
     page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=30_000)
     calibrated_at = page.evaluate("performance.now()")
     # One whole loop of the video after that: both expressions, then neutral again.
-    page.wait_for_function("""(since) => {
+    page.wait_for_function(
+        """(since) => {
       const segments = window.__log.filter((entry) => entry.t >= since).map((entry) => entry.segment);
       const first = segments.indexOf(1), second = segments.indexOf(2, first);
       return first >= 0 && second > first && segments.indexOf(0, second) > second;
-    }""", arg=calibrated_at, timeout=120_000)
+    }""",
+        arg=calibrated_at,
+        timeout=120_000,
+    )
     log = [entry for entry in page.evaluate("window.__log") if entry["t"] >= calibrated_at]
     assert all(entry["state"] == "calibrated" for entry in log)
 
     for segment, name in ((1, "first"), (2, "second")):
         expected = picked[name][0]
-        start = next(index for index, entry in enumerate(log)
-                     if entry["segment"] == segment and index and log[index - 1]["segment"] != segment)
-        shown = next((entry for entry in log[start:] if entry["segment"] == segment
-                      and entry["label"] == expected), None)
+        start = next(
+            index
+            for index, entry in enumerate(log)
+            if entry["segment"] == segment and index and log[index - 1]["segment"] != segment
+        )
+        shown = next(
+            (entry for entry in log[start:] if entry["segment"] == segment and entry["label"] == expected), None
+        )
         assert shown is not None, f"person {person}: {expected} never shown ({[e['label'] for e in log[start:]]})"
         readings = shown["readings"] - log[start]["readings"]
         assert readings <= READINGS_IN_A_SECOND, (
-            f"person {person}: {expected} shown after {readings} readings ({shown['t'] - log[start]['t']:.0f} ms)")
+            f"person {person}: {expected} shown after {readings} readings ({shown['t'] - log[start]['t']:.0f} ms)"
+        )
     assert errors == []
     browser.close()

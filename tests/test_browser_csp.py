@@ -3,11 +3,11 @@ designs an avatar (tiles, swatches, Random), generates with the camera, picks an
 copies the emoji, opens the gallery and a share link, edits, duplicates, emojifies a photo, visits every account
 page and logs out. Any CSP violation (the page's `securitypolicyviolation` events), console error or uncaught
 error fails the test."""
+
 import re
 
 from . import images
-from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    create_avatar, launch, playwright_instance, pytestmark, write_y4m)
+from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 from .test_browser_calibration import STATE
 
 PASSWORD = "correct horse battery staple 7"
@@ -15,17 +15,21 @@ REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (eve
   `${event.effectiveDirective} refused ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`));"""
 
 
-def test_every_page_keeps_to_the_content_security_policy(live_server, playwright_instance, tmp_path,
-                                                         transactional_db):
-    browser = launch(playwright_instance, write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
-    context = browser.new_context(accept_downloads=True, permissions=["camera", "clipboard-read", "clipboard-write"],
-                                  viewport={"width": 1280, "height": 900})
+def test_every_page_keeps_to_the_content_security_policy(live_server, playwright_instance, tmp_path, transactional_db):
+    browser = launch(write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
+    context = browser.new_context(
+        accept_downloads=True,
+        permissions=["camera", "clipboard-read", "clipboard-write"],
+        viewport={"width": 1280, "height": 900},
+    )
     problems, pages = [], []
     context.expose_binding("reportViolation", lambda source, text: problems.append(f"{source['frame'].url}: {text}"))
     context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
-    page.on("console", lambda message: problems.append(f"{page.url}: console {message.text}")
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(f"{page.url}: console {message.text}") if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
 
     def policed(response):  # every HTML page carries the policy and the camera's Permissions-Policy

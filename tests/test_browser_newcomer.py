@@ -1,18 +1,18 @@
 """What a newcomer trips over (issue 34), in real headless Chromium at a laptop's 1280×800: the answer to
 "Generate from photo" where the eye is, shirt graphics that show, one face on a photo of one person, the gallery's
 wave among the other cards, the generate page's controls, and no black box without a camera."""
+
 import io
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from avatars.presets import preset
 from avatars.models import share_query
+from avatars.presets import preset
 
 from . import images
-from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    ARTIFACTS, create_avatar, download, launch, playwright_instance, pytestmark)
+from .test_browser import ARTIFACTS, create_avatar, download, launch, pytestmark  # noqa: F401 (the marks and the Playwright fixture apply here too)
 
 LAPTOP = {"width": 1280, "height": 800}
 
@@ -27,7 +27,7 @@ def picture(locator) -> np.ndarray:
 
 
 def test_a_shirt_graphic_shows_when_picked(live_server, playwright_instance):
-    browser = launch(playwright_instance, None)
+    browser = launch(None)
     page = browser.new_page(viewport=LAPTOP)
     page.goto(live_server.url + "/avatars/new/?gender=female")  # a scoop-neck top: no graphic shows on it
     summary = page.locator("#more-options > summary")
@@ -47,10 +47,13 @@ def test_a_shirt_graphic_shows_when_picked(live_server, playwright_instance):
     assert np.abs(plain - bat).mean() > 3 and np.abs(bat - bear).mean() > 3
     before = picture(page.locator("#avatar-preview"))
     graphics.get_by_role("radio", name="Bat", exact=True).check()
-    page.wait_for_function("() => document.getElementById('avatar-preview').src.includes('clothing=GRAPHIC_SHIRT')"
-                           " && document.getElementById('avatar-preview').complete")
-    assert page.get_by_role("group", name="Clothing", exact=True).get_by_role(
-        "radio", name="Graphic shirt").is_checked()
+    page.wait_for_function(
+        "() => document.getElementById('avatar-preview').src.includes('clothing=GRAPHIC_SHIRT')"
+        " && document.getElementById('avatar-preview').complete"
+    )
+    assert (
+        page.get_by_role("group", name="Clothing", exact=True).get_by_role("radio", name="Graphic shirt").is_checked()
+    )
     assert "Graphic shirt" in page.locator("#form-status").inner_text()
     assert np.abs(picture(page.locator("#avatar-preview")) - before).mean() > 1
     browser.close()
@@ -66,8 +69,10 @@ def test_generate_from_photo_answers_where_the_eye_is_without_a_camera(live_serv
 
     # The options: format and size one width, each label on its select's line.
     assert box(page, "#format")["width"] == box(page, "#size")["width"]
-    middles = [box(page, selector)["y"] + box(page, selector)["height"] / 2
-               for selector in ("label[for=record-format]", "#record-format")]
+    middles = [
+        box(page, selector)["y"] + box(page, selector)["height"] / 2
+        for selector in ("label[for=record-format]", "#record-format")
+    ]
     assert max(middles) - min(middles) < 4, middles
 
     photo = tmp_path / "portrait.jpg"
@@ -102,8 +107,9 @@ def test_emojify_finds_the_one_face_of_a_photo_of_one_person(live_server, playwr
     browser = launch(playwright_instance, None)
     page = browser.new_page(viewport=LAPTOP)
     photo = tmp_path / "astronaut.png"
-    photo.write_bytes(images.encode(cv2.resize(images.astronaut_bgr(), (1024, 1024),
-                                               interpolation=cv2.INTER_CUBIC), ".png"))
+    photo.write_bytes(
+        images.encode(cv2.resize(images.astronaut_bgr(), (1024, 1024), interpolation=cv2.INTER_CUBIC), ".png")
+    )
     page.goto(live_server.url + "/emojify/")
     page.get_by_label("Photo").set_input_files(str(photo))
     page.get_by_role("button", name="Emojify").click()
@@ -131,8 +137,13 @@ def test_the_gallery_wave_is_a_card_like_the_others(live_server, playwright_inst
     spot = (slice(height // 2 - 3, height // 2 + 3), slice(width // 10, width // 10 + 6))
     assert np.abs(still[spot].mean(axis=(0, 1)) - animated[spot].mean(axis=(0, 1))).max() < 12
     # No link breaks across lines.
-    assert page.evaluate("() => [...document.querySelectorAll('.gallery figcaption a')]"
-                         ".filter(a => a.getClientRects().length > 1).length") == 0
+    assert (
+        page.evaluate(
+            "() => [...document.querySelectorAll('.gallery figcaption a')]"
+            ".filter(a => a.getClientRects().length > 1).length"
+        )
+        == 0
+    )
     browser.close()
 
 

@@ -1,6 +1,7 @@
 """The site on a phone (375×812, touch) and the avatar maker's picture tiles, in real headless Chromium:
 first-screen layout, no sideways scrolling, 44 px tap targets, keyboard-only tiles, Random, sharing and the
 messages people see."""
+
 import io
 
 import numpy as np
@@ -11,8 +12,7 @@ from avatars.models import SavedAvatar
 from avatars.random_look import EYE_SAFE_ACCESSORIES
 
 from . import images
-from .test_browser import (  # noqa: F401 (the marks and the Playwright fixture apply here too)
-    create_avatar, launch, playwright_instance, pytestmark, write_y4m)
+from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 MIN_TARGET = 44  # CSS px, WCAG 2.5.5
@@ -48,8 +48,9 @@ def test_generate_page_first_screen_on_a_phone(live_server, playwright_instance,
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     create_avatar(page, live_server.url)
-    page.wait_for_function("() => document.getElementById('calibration-state').dataset.state === 'calibrating'",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('calibration-state').dataset.state === 'calibrating'", timeout=30_000
+    )
     page.get_by_role("button", name="Skip calibration").click()
     page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion", timeout=60_000)
     assert page.evaluate("scrollY") == 0 and page.evaluate(OVERFLOW) == 0
@@ -58,7 +59,10 @@ def test_generate_page_first_screen_on_a_phone(live_server, playwright_instance,
         assert box["y"] >= 0 and box["y"] + box["height"] <= 812 and box["x"] + box["width"] <= 375, selector
     # The avatar sits over the camera view; the front camera's picture is mirrored like a mirror.
     camera_box, avatar_box = page.locator("#camera").bounding_box(), page.locator("#avatar-live").bounding_box()
-    assert camera_box["y"] <= avatar_box["y"] and avatar_box["y"] + avatar_box["height"] <= camera_box["y"] + camera_box["height"] + 1
+    assert (
+        camera_box["y"] <= avatar_box["y"]
+        and avatar_box["y"] + avatar_box["height"] <= camera_box["y"] + camera_box["height"] + 1
+    )
     assert page.evaluate("getComputedStyle(document.getElementById('camera')).transform").startswith("matrix(-1")
     assert page.evaluate("document.getElementById('camera').srcObject.getVideoTracks()[0].readyState") == "live"
     # The emoji made comes with its share button, right under the button that made it.
@@ -76,9 +80,20 @@ def test_no_sideways_scroll_and_44px_targets_on_every_page(live_server, playwrig
         page = browser.new_context(permissions=["camera"], **options).new_page()
         generate_url = create_avatar(page, live_server.url)
         pk = generate_url.rstrip("/").split("/")[-1]
-        paths = ["/", "/avatars/", "/avatars/new/", "/avatars/new/?gender=female&all=1", f"/avatars/{pk}/edit/",
-                 f"/avatars/{pk}/gallery/", "/avatars/gallery/?gender=male", generate_url.replace(live_server.url, ""),
-                 "/emojify/", "/accounts/login/", "/accounts/signup/", "/no-such-page/"]
+        paths = [
+            "/",
+            "/avatars/",
+            "/avatars/new/",
+            "/avatars/new/?gender=female&all=1",
+            f"/avatars/{pk}/edit/",
+            f"/avatars/{pk}/gallery/",
+            "/avatars/gallery/?gender=male",
+            generate_url.replace(live_server.url, ""),
+            "/emojify/",
+            "/accounts/login/",
+            "/accounts/signup/",
+            "/no-such-page/",
+        ]
         for path in paths:
             page.goto(live_server.url + path)
             page.wait_for_load_state("load")
@@ -103,12 +118,16 @@ def test_every_tile_grid_works_with_the_keyboard_alone(live_server, playwright_i
     page.wait_for_url("**gender=male**")
 
     page.get_by_label("Name").focus()
-    groups = page.evaluate("[...new Set([...document.querySelectorAll('#avatar-form input[type=radio]')].map(i => i.name))]")
+    groups = page.evaluate(
+        "[...new Set([...document.querySelectorAll('#avatar-form input[type=radio]')].map(i => i.name))]"
+    )
     changed = set()
     for _ in range(60):
         page.keyboard.press("Tab")
-        focused = page.evaluate("({name: document.activeElement.name, type: document.activeElement.type, "
-                                "tag: document.activeElement.tagName, value: document.activeElement.value})")
+        focused = page.evaluate(
+            "({name: document.activeElement.name, type: document.activeElement.type, "
+            "tag: document.activeElement.tagName, value: document.activeElement.value})"
+        )
         if focused["tag"] == "SUMMARY":
             page.keyboard.press("Enter")  # opens "More options"
             continue
@@ -148,7 +167,8 @@ def test_tiles_show_the_part_they_name_and_follow_the_look(live_server, playwrig
     before = tile("Round")
     page.get_by_role("group", name="Hair color").get_by_role("radio", name="Red").check()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#id_accessory img')].every(i => i.src.includes('hair_color=RED'))")
+        "() => [...document.querySelectorAll('#id_accessory img')].every(i => i.src.includes('hair_color=RED'))"
+    )
     assert np.abs(tile("Round") - before).mean() > 1
     browser.close()
 
@@ -185,14 +205,19 @@ def test_form_works_without_javascript(live_server, playwright_instance, transac
     page.get_by_role("button", name="Save and make emojis").click()
     page.wait_for_url("**/generate/*/")
     avatar = SavedAvatar.objects.get()
-    assert avatar.top == "BUN" and avatar.gender == "nonbinary" and avatar.accessory in {a.name for a in EYE_SAFE_ACCESSORIES}
+    assert (
+        avatar.top == "BUN"
+        and avatar.gender == "nonbinary"
+        and avatar.accessory in {a.name for a in EYE_SAFE_ACCESSORIES}
+    )
     browser.close()
 
 
 def test_share_copy_link_and_copy_image(live_server, playwright_instance):
     browser = launch(playwright_instance, None)
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  permissions=["clipboard-read", "clipboard-write"])
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
     page = context.new_page()
     page.goto(live_server.url + "/avatars/gallery/?gender=female&top=BUN")
     link = page.get_by_label("Share link (recreates this avatar anywhere)")
@@ -222,7 +247,9 @@ def test_share_copy_link_and_copy_image(live_server, playwright_instance):
     page.get_by_role("button", name="Share").click()
     page.wait_for_function("() => window.shared")
     shared = page.evaluate("window.shared")
-    assert shared["url"] == share_url and shared["files"][0]["type"] == "image/png" and shared["files"][0]["size"] > 1000
+    assert (
+        shared["url"] == share_url and shared["files"][0]["type"] == "image/png" and shared["files"][0]["size"] > 1000
+    )
     assert page.locator(".share-status").inner_text() == "Shared."
     browser.close()
 
@@ -245,7 +272,8 @@ def test_photo_messages_for_people_and_old_results_cleared(live_server, playwrig
     page.get_by_label("Photo").set_input_files(str(wall))
     page.get_by_role("button", name="Emojify").click()
     page.wait_for_function(
-        "() => document.getElementById('emojify-status').textContent.includes('No face found in this photo')")
+        "() => document.getElementById('emojify-status').textContent.includes('No face found in this photo')"
+    )
     assert not page.locator("#emojify-result").is_visible()  # the earlier result is gone
 
     page.get_by_label("Photo").set_input_files(str(junk))

@@ -1,17 +1,23 @@
 """Reading a face against the person's own resting face: the calibration maths (ml.calibration, synthetic
 probabilities), the `baseline` contract of POST /api/emotion and /api/emoji (real model, real photo), and the
 real-portrait figures that chose its constants (skipped without ../shared)."""
+
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ml.calibration import (CALIBRATION_STRENGTH, NEUTRAL_BONUS, BaselineError, baseline_from_readings,
-                            calibrate, parse_baseline)
+from ml.calibration import (
+    CALIBRATION_STRENGTH,
+    NEUTRAL_BONUS,
+    BaselineError,
+    baseline_from_readings,
+    calibrate,
+    parse_baseline,
+)
 from ml.labels import EMOTIONS
 
 from . import images
@@ -28,8 +34,12 @@ def probabilities(**given) -> np.ndarray:
 
 def test_a_reading_equal_to_the_baseline_is_neutral():
     """Whatever the model makes of a face at rest, that face at rest reads neutral once calibrated."""
-    for resting in (probabilities(neutral=0.6, sad=0.3), probabilities(sad=0.7, neutral=0.2),
-                    probabilities(angry=0.5, neutral=0.1), probabilities(neutral=0.95)):
+    for resting in (
+        probabilities(neutral=0.6, sad=0.3),
+        probabilities(sad=0.7, neutral=0.2),
+        probabilities(angry=0.5, neutral=0.1),
+        probabilities(neutral=0.95),
+    ):
         calibrated = calibrate(resting, resting)
         assert int(np.argmax(calibrated)) == NEUTRAL, calibrated
         assert calibrated.sum() == pytest.approx(1.0, abs=1e-6)
@@ -73,15 +83,18 @@ def valid_baseline(**changes) -> dict:
     return {emotion: round(float(p), 4) for emotion, p in zip(EMOTIONS, probabilities(neutral=0.7))} | changes
 
 
-@pytest.mark.parametrize("baseline, message", [
-    ([0.1] * 7, "must be a JSON object"),
-    ({name: value for name, value in valid_baseline().items() if name != "fear"}, "missing fear"),
-    (valid_baseline(joy=0.0), "unknown emotion(s) 'joy'"),
-    (valid_baseline(sad=-0.1, neutral=0.8), "negative"),
-    (valid_baseline(sad="a lot"), "must be a number"),
-    (valid_baseline(sad=True), "must be a number"),
-    (valid_baseline(neutral=7), "sum to"),
-])
+@pytest.mark.parametrize(
+    "baseline, message",
+    [
+        ([0.1] * 7, "must be a JSON object"),
+        ({name: value for name, value in valid_baseline().items() if name != "fear"}, "missing fear"),
+        (valid_baseline(joy=0.0), "unknown emotion(s) 'joy'"),
+        (valid_baseline(sad=-0.1, neutral=0.8), "negative"),
+        (valid_baseline(sad="a lot"), "must be a number"),
+        (valid_baseline(sad=True), "must be a number"),
+        (valid_baseline(neutral=7), "sum to"),
+    ],
+)
 def test_parse_baseline_names_the_problem(baseline, message):
     with pytest.raises(BaselineError) as error:
         parse_baseline(baseline)
@@ -93,6 +106,7 @@ def test_parse_baseline_accepts_a_reading():
 
 
 # --- the API contract, with the real model on a real face ---
+
 
 def post_frame(client, url="/api/emotion", **fields):
     upload = io.BytesIO(images.encode(images.webcam_frame()))
@@ -133,15 +147,20 @@ def test_emotion_api_takes_the_baseline_as_a_json_key(client):
 
 
 @pytest.mark.parametrize("url", ["/api/emotion", "/api/emoji"])
-@pytest.mark.parametrize("baseline, message", [
-    ("{not json", "baseline: not valid JSON"),
-    ("[0.1, 0.9]", "JSON object"),
-    (json.dumps({name: value for name, value in valid_baseline().items() if name != "disgust"}),
-     "baseline: missing disgust: give all 7 emotions"),
-    (json.dumps(valid_baseline(contempt=0.1)), "unknown emotion(s) 'contempt'"),
-    (json.dumps(valid_baseline(happy=-0.2, neutral=0.9)), "negative"),
-    (json.dumps(valid_baseline(neutral=3.0)), "sum to"),
-])
+@pytest.mark.parametrize(
+    "baseline, message",
+    [
+        ("{not json", "baseline: not valid JSON"),
+        ("[0.1, 0.9]", "JSON object"),
+        (
+            json.dumps({name: value for name, value in valid_baseline().items() if name != "disgust"}),
+            "baseline: missing disgust: give all 7 emotions",
+        ),
+        (json.dumps(valid_baseline(contempt=0.1)), "unknown emotion(s) 'contempt'"),
+        (json.dumps(valid_baseline(happy=-0.2, neutral=0.9)), "negative"),
+        (json.dumps(valid_baseline(neutral=3.0)), "sum to"),
+    ],
+)
 @pytest.mark.django_db
 def test_bad_baseline_is_a_400_naming_the_problem(client, url, baseline, message):
     response = post_frame(client, url, baseline=baseline)
@@ -162,8 +181,11 @@ def test_emoji_api_uses_the_calibrated_reading(client):
 
 # --- the figures that chose the constants, on real portraits (validation data, never trained on) ---
 
-@pytest.mark.skipif(not PORTRAITS.is_dir(), reason="portraits-dev is not on this machine "
-                    "(../shared/data/portraits-dev); a user's fresh clone has no dataset")
+
+@pytest.mark.skipif(
+    not PORTRAITS.is_dir(),
+    reason="portraits-dev is not on this machine (../shared/data/portraits-dev); a user's fresh clone has no dataset",
+)
 def test_calibration_on_real_portraits():
     """Person by person through the served pipeline, each photo against its person's other neutral photos
     (bench/real_photos.py). The distilled weights shipped 2026-11-30: 48.8% raw → 62.2% calibrated, neutral
@@ -188,22 +210,30 @@ def test_calibration_on_real_portraits():
 
 # --- what users are shown ---
 
+
 def real_photo_figures(raw: float, calibrated: float, fer: float) -> dict:
-    score = lambda accuracy: {"count": 100, "found": 1.0, "accuracy": accuracy, "macro_recall": accuracy,
-                              "recall": {}}
-    return {"photos": 410, "ours": score(raw), "fer": score(fer),
-            "calibration": {"people": 9, "ours_raw": score(raw), "ours_calibrated": score(calibrated)}}
+    score = lambda accuracy: {"count": 100, "found": 1.0, "accuracy": accuracy, "macro_recall": accuracy, "recall": {}}
+    return {
+        "photos": 410,
+        "ours": score(raw),
+        "fer": score(fer),
+        "calibration": {"people": 9, "ours_raw": score(raw), "ours_calibrated": score(calibrated)},
+    }
 
 
 @pytest.mark.django_db
 def test_home_shows_the_real_photo_figures_beside_fer2013(client, settings, tmp_path):
-    card = {"evaluation": {"accuracy": 0.66, "usage": "PublicTest", "count": 3589, "per_class": {}},
-            "real_photos": {"portraits-dev": real_photo_figures(0.502, 0.659, 0.4987),
-                            "realfaces": real_photo_figures(0.481, 0.564, 0.463)}}
+    card = {
+        "evaluation": {"accuracy": 0.66, "usage": "PublicTest", "count": 3589, "per_class": {}},
+        "real_photos": {
+            "portraits-dev": real_photo_figures(0.502, 0.659, 0.4987),
+            "realfaces": real_photo_figures(0.481, 0.564, 0.463),
+        },
+    }
     (tmp_path / "model_card.json").write_text(json.dumps(card))
     settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
     page = client.get("/").content.decode()
-    table = page[page.index('id="real-photo-figures"'):]
+    table = page[page.index('id="real-photo-figures"') :]
     assert "410 posed portraits of 9 people" in table
     assert all(figure in table for figure in ("50%", "<strong>66%</strong>", "48%", "56%", "46%"))
 

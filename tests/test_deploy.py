@@ -1,5 +1,6 @@
 """Production settings: `check --deploy` is clean, debug-off refuses to start without a secret key, and a database
 never migrated gets a clear message."""
+
 import os
 import re
 import subprocess
@@ -17,8 +18,14 @@ PRODUCTION = {
 
 def manage(*arguments, **environment):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-    return subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR, capture_output=True,
-                          text=True, env=env | environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env=env | environment,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_with_production_variables():
@@ -36,10 +43,18 @@ def test_debug_off_requires_a_secret_key():
 
 def test_database_url_selects_postgresql():
     code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
-    result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=settings.BASE_DIR,
-                            capture_output=True, text=True, timeout=60,
-                            env=os.environ | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings",
-                                              "DATABASE_URL": "postgres://user:pw@db.internal:5432/emojify"})
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ
+        | {
+            "DJANGO_SETTINGS_MODULE": "emojify_site.settings",
+            "DATABASE_URL": "postgres://user:pw@db.internal:5432/emojify",
+        },
+    )
     assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr
 
 
@@ -67,23 +82,34 @@ def production_settings(names: str, **environment) -> str:
     """The settings `names` ("A, B") print under production variables plus `environment`, in a fresh process."""
     code = f"from django.conf import settings as s; print(*(getattr(s, name) for name in '{names}'.split(', ')))"
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
-                            cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
-                            env=env | PRODUCTION | environment | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env | PRODUCTION | environment | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings"},
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
 def test_plain_http_production_settings_send_cookies_without_secure():
     for https, expected in (("1", "True True True"), ("0", "False False False")):
-        assert production_settings("CSRF_COOKIE_SECURE, SESSION_COOKIE_SECURE, SECURE_SSL_REDIRECT",
-                                   DJANGO_HTTPS=https) == expected
+        assert (
+            production_settings("CSRF_COOKIE_SECURE, SESSION_COOKIE_SECURE, SECURE_SSL_REDIRECT", DJANGO_HTTPS=https)
+            == expected
+        )
 
 
 def test_hsts_lasts_a_year_and_says_preload_only_when_it_does():
     for seconds, expected in (("", "31536000 True True"), ("2592000", "2592000 False True")):
-        assert production_settings("SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD, SECURE_HSTS_INCLUDE_SUBDOMAINS",
-                                   DJANGO_HSTS_SECONDS=seconds) == expected
+        assert (
+            production_settings(
+                "SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD, SECURE_HSTS_INCLUDE_SUBDOMAINS", DJANGO_HSTS_SECONDS=seconds
+            )
+            == expected
+        )
 
 
 def test_nginx_workers_read_the_static_files_as_the_checkout_owner_and_never_as_root(tmp_path):
@@ -97,8 +123,9 @@ def test_nginx_workers_read_the_static_files_as_the_checkout_owner_and_never_as_
 
     from emojify_site.management.commands.serve import render_nginx_config
 
-    config = render_nginx_config(prefix=tmp_path, listen="127.0.0.1:8000", upstream="unix:/x/gunicorn.sock",
-                                 api_rate=20, api_burst=40)
+    config = render_nginx_config(
+        prefix=tmp_path, listen="127.0.0.1:8000", upstream="unix:/x/gunicorn.sock", api_rate=20, api_burst=40
+    )
     user_lines = [line for line in config.splitlines() if line.startswith("user ")]
     owner = pwd.getpwuid(Path(settings.BASE_DIR).stat().st_uid)
     worker = owner if owner.pw_uid != 0 else pwd.getpwnam("nobody")
@@ -130,8 +157,13 @@ def test_make_run_refuses_an_old_python_in_one_clear_line(tmp_path):
     python = tmp_path / "python3.9"
     python.write_text(FAKE_OLD_PYTHON.format(python=sys.executable))
     python.chmod(0o755)
-    result = subprocess.run(["make", "run", f"VENV={tmp_path / 'venv'}", f"PYTHON={python}"], cwd=settings.BASE_DIR,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "run", f"VENV={tmp_path / 'venv'}", f"PYTHON={python}"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and not (tmp_path / "venv").exists()
     assert f"emojify needs Python 3.11 or newer; {python} is Python 3.9.2." in result.stderr
     assert "make run PYTHON=python3.11" in result.stderr

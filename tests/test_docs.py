@@ -1,5 +1,6 @@
 """The README and docs/*.md link only to files that exist and to #anchors that their headings make, slugged as
 GitHub slugs them; the README stays a front door (at most 200 lines)."""
+
 import re
 from pathlib import Path
 
@@ -75,13 +76,17 @@ def test_the_readme_is_a_front_door():
 
 
 def test_the_checker_catches_missing_files_and_anchors(tmp_path):
-    (tmp_path / "other.md").write_text("# Deploying: settings, HTTPS\n\n## `POST /api/emotion`\n\n## Step\n\n## Step\n"
-                                       "\n```\n# not a heading\n```\n<a id=\"kept\"></a>\n")
+    (tmp_path / "other.md").write_text(
+        "# Deploying: settings, HTTPS\n\n## `POST /api/emotion`\n\n## Step\n\n## Step\n"
+        '\n```\n# not a heading\n```\n<a id="kept"></a>\n'
+    )
     page = tmp_path / "page.md"
-    page.write_text("# Top\n\n[a](other.md#deploying-settings-https) [b](other.md#post-apiemotion) "
-                    "[c](other.md#step-1) [d](#top) [e](other.md#kept) ![f](https://example.com/x.png)\n"
-                    "[gone](missing.md) [g](other.md#not-a-heading) <img src=\"gone.png\"> [h](#nowhere)\n"
-                    "`[in code](nowhere.md)`\n")
+    page.write_text(
+        "# Top\n\n[a](other.md#deploying-settings-https) [b](other.md#post-apiemotion) "
+        "[c](other.md#step-1) [d](#top) [e](other.md#kept) ![f](https://example.com/x.png)\n"
+        '[gone](missing.md) [g](other.md#not-a-heading) <img src="gone.png"> [h](#nowhere)\n'
+        "`[in code](nowhere.md)`\n"
+    )
     assert broken_links(page) == [
         f"missing.md: no file {tmp_path / 'missing.md'}",
         "other.md#not-a-heading: no heading or anchor #not-a-heading in other.md",

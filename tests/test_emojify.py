@@ -1,4 +1,5 @@
 """POST /api/emojify and `manage.py emojify` on pictures composed from a real face photo."""
+
 import io
 import os
 import subprocess
@@ -21,7 +22,7 @@ PLACEMENTS = [((60, 80), 300), ((560, 200), 200), ((950, 330), 150)]  # (left, t
 def group_photo() -> np.ndarray:
     photo = np.full((720, 1280, 3), (120, 160, 90), np.uint8)
     for (left, top), side in PLACEMENTS:
-        photo[top:top + side, left:left + side] = cv2.resize(images.astronaut_face_crop(), (side, side))
+        photo[top : top + side, left : left + side] = cv2.resize(images.astronaut_face_crop(), (side, side))
     return photo
 
 
@@ -46,13 +47,13 @@ def test_three_faces_get_three_overlays_in_the_right_places(client):
     assert result.shape == photo.shape
     changed = np.any(result != photo, axis=2)
     for (left, top), side in PLACEMENTS:
-        face = changed[top + side // 4:top + 3 * side // 4, left + side // 4:left + 3 * side // 4]
+        face = changed[top + side // 4 : top + 3 * side // 4, left + side // 4 : left + 3 * side // 4]
         assert face.mean() > 0.8  # the face under the box is covered
     # Far from every face the photo is untouched.
     untouched = np.ones_like(changed)
     for (left, top), side in PLACEMENTS:
         pad = side // 2
-        untouched[max(top - pad, 0):top + side + pad, max(left - pad, 0):left + side + pad] = False
+        untouched[max(top - pad, 0) : top + side + pad, max(left - pad, 0) : left + side + pad] = False
     assert not changed[untouched].any()
 
 
@@ -102,8 +103,7 @@ def test_a_photo_of_one_person_has_one_face_as_generate_from_photo_finds(client,
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("fields, status", [({"avatar": "999"}, 404), ({"format": "gif"}, 400),
-                                            ({"top": "NOPE"}, 400)])
+@pytest.mark.parametrize("fields, status", [({"avatar": "999"}, 404), ({"format": "gif"}, 400), ({"top": "NOPE"}, 400)])
 def test_bad_fields_are_4xx_json(client, fields, status):
     response = post(client, images.noise(64, 64), **fields)
     assert response.status_code == status and "error" in response.json()
@@ -116,8 +116,13 @@ def test_command_processes_a_folder_and_fails_on_the_corrupt_file(tmp_path):
     cv2.imwrite(str(source / "single.png"), images.webcam_frame())
     (source / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole jpeg")
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "manage.py", "emojify", str(source), "--out", str(out)],
-                         cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "manage.py", "emojify", str(source), "--out", str(out)],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 1
     assert "broken.jpg" in run.stderr
     assert run.stdout.strip().splitlines()[-1] == "files=2 failed=1 faces=4 emotions: happy 4"
@@ -160,8 +165,14 @@ def test_a_40_megapixel_jpeg_is_emojified_within_150_mb_and_answered_at_most_192
     import json
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-    run = subprocess.run([sys.executable, "-c", BIG_JPEG_PROBE], cwd=settings.BASE_DIR, capture_output=True,
-                         text=True, timeout=600, env=env | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings"})
+    run = subprocess.run(
+        [sys.executable, "-c", BIG_JPEG_PROBE],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings"},
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["status"] == 200 and result["faces"] == "1"

@@ -1,4 +1,5 @@
 """POST /api/emoji (the generate view) and the pages around it, through Django's test client."""
+
 import io
 import json
 from xml.etree import ElementTree
@@ -40,8 +41,16 @@ def test_saved_avatar_png_with_emotion_header(client, owner):
 
 @pytest.mark.django_db
 def test_attribute_fields_svg(client):
-    response = client.post(URL, {"image": upload(images.astronaut_bgr()), "format": "svg", "gender": "male",
-                                 "top": "HIJAB", "hat_color": "RED"})
+    response = client.post(
+        URL,
+        {
+            "image": upload(images.astronaut_bgr()),
+            "format": "svg",
+            "gender": "male",
+            "top": "HIJAB",
+            "hat_color": "RED",
+        },
+    )
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert response["Content-Disposition"] == 'attachment; filename="emoji-happy.svg"'
     look = preset("male") | {"top": "HIJAB", "hat_color": "RED"}
@@ -50,14 +59,17 @@ def test_attribute_fields_svg(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("fields, status, message", [
-    ({"avatar": "12345"}, 404, "no saved avatar"),
-    ({"avatar": "abc"}, 404, "no saved avatar"),
-    ({"format": "gif"}, 400, "format"),
-    ({"size": "64"}, 400, "size"),
-    ({"size": "big"}, 400, "size"),
-    ({"skin_color": "PURPLE"}, 400, "skin_color"),
-])
+@pytest.mark.parametrize(
+    "fields, status, message",
+    [
+        ({"avatar": "12345"}, 404, "no saved avatar"),
+        ({"avatar": "abc"}, 404, "no saved avatar"),
+        ({"format": "gif"}, 400, "format"),
+        ({"size": "64"}, 400, "size"),
+        ({"size": "big"}, 400, "size"),
+        ({"skin_color": "PURPLE"}, 400, "skin_color"),
+    ],
+)
 def test_bad_fields(client, fields, status, message):
     response = client.post(URL, {"image": upload(images.webcam_frame()), **fields})
     assert response.status_code == status
@@ -91,8 +103,14 @@ def test_pages_render(client, owner):
 
 @pytest.mark.django_db
 def test_home_shows_the_card_of_the_configured_model(client, settings, tmp_path):
-    card = {"evaluation": {"accuracy": 0.4321, "usage": "MyTest", "count": 12,
-                           "per_class": {"happy": {"recall": 0.9}, "fear": {"recall": 0.1}}}}
+    card = {
+        "evaluation": {
+            "accuracy": 0.4321,
+            "usage": "MyTest",
+            "count": 12,
+            "per_class": {"happy": {"recall": 0.9}, "fear": {"recall": 0.1}},
+        }
+    }
     (tmp_path / "model_card.json").write_text(json.dumps(card))
     settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
     page = client.get("/").content.decode()
@@ -101,8 +119,15 @@ def test_home_shows_the_card_of_the_configured_model(client, settings, tmp_path)
 
 @pytest.mark.django_db
 def test_home_says_when_the_figure_is_agreement_with_ten_taggers(client, settings, tmp_path):
-    card = {"evaluation": {"accuracy": 0.8512, "usage": "PublicTest", "count": 3370, "labels": "FER+ majority",
-                           "per_class": {"happy": {"recall": 0.9}, "fear": {"recall": 0.1}}}}
+    card = {
+        "evaluation": {
+            "accuracy": 0.8512,
+            "usage": "PublicTest",
+            "count": 3370,
+            "labels": "FER+ majority",
+            "per_class": {"happy": {"recall": 0.9}, "fear": {"recall": 0.1}},
+        }
+    }
     (tmp_path / "model_card.json").write_text(json.dumps(card))
     settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
     page = client.get("/").content.decode()

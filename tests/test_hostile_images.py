@@ -1,6 +1,7 @@
 """Odd and oversized image files on the image endpoints: big photos are read shrunk (boxes still in the
 upload's pixels), lossless giants are refused, animations and multi-picture files read their first frame,
 and CMYK, 16-bit and palette files read like the plain RGB picture they show."""
+
 import io
 
 import cv2
@@ -11,6 +12,7 @@ from PIL import Image
 from recognition.images import READING_MAX_PIXELS, decode_for_reading
 
 from . import images
+
 
 def saved(image: Image.Image, format: str, **options) -> bytes:
     buffer = io.BytesIO()
@@ -94,7 +96,7 @@ def luma(picture: Image.Image) -> np.ndarray:
 
 def odd_files() -> dict[str, bytes]:
     picture = face_picture()
-    grey16 = (luma(picture).astype(np.uint16) * 257)  # 16-bit grey, same picture
+    grey16 = luma(picture).astype(np.uint16) * 257  # 16-bit grey, same picture
     with_alpha = picture.convert("RGBA")
     return {
         "CMYK JPEG": saved(picture.convert("CMYK"), "JPEG", quality=95),

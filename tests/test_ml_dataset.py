@@ -1,4 +1,5 @@
 """Both dataset layouts, every malformed-input case, and the one preprocessing function."""
+
 import gzip
 
 import cv2
@@ -37,8 +38,9 @@ def test_csv_plain_and_gzip_give_the_same_rows(tmp_path):
 
 def test_csv_without_usage_column_reads_every_row(tmp_path):
     path = tmp_path / "no_usage.csv"
-    path.write_text("emotion,pixels\n" + "\n".join(f"{label},{' '.join(map(str, face.ravel()))}"
-                                                    for label, face, _ in ROWS) + "\n")
+    path.write_text(
+        "emotion,pixels\n" + "\n".join(f"{label},{' '.join(map(str, face.ravel()))}" for label, face, _ in ROWS) + "\n"
+    )
     data = load_dataset(path)
     assert len(data) == 3 and set(data.usage) == {""}
 
@@ -81,16 +83,26 @@ FERPLUS_HEADER = "Usage,pixels,emotion,neutral,happiness,surprise,sadness,anger,
 
 def ferplus_text(rows) -> str:
     """A FER+ file: (usage, face, FER2013 label or -1, ten vote counts) per row."""
-    return "\n".join([FERPLUS_HEADER] + [f"{usage},{' '.join(map(str, face.ravel()))},{label},{','.join(map(str, votes))}"
-                                          for usage, face, label, votes in rows]) + "\n"
+    return (
+        "\n".join(
+            [FERPLUS_HEADER]
+            + [
+                f"{usage},{' '.join(map(str, face.ravel()))},{label},{','.join(map(str, votes))}"
+                for usage, face, label, votes in rows
+            ]
+        )
+        + "\n"
+    )
 
 
 #            neutral happy surprise sad anger disgust fear contempt unknown NF
-FERPLUS_ROWS = [("Training", pixels(1), 4, (6, 0, 0, 3, 1, 0, 0, 0, 0, 0)),  # FER2013 says sad, 6 of 10 neutral
-                ("Training", pixels(2), -1, (0, 0, 4, 0, 0, 0, 4, 0, 2, 0)),  # a tie: surprise or fear
-                ("Training", pixels(3), 3, (0, 0, 0, 0, 0, 0, 0, 0, 1, 9)),  # not a face
-                ("PublicTest", pixels(4), 0, (1, 0, 0, 0, 2, 0, 0, 7, 0, 0)),  # most say contempt
-                ("PublicTest", pixels(5), 3, (0, 10, 0, 0, 0, 0, 0, 0, 0, 0))]
+FERPLUS_ROWS = [
+    ("Training", pixels(1), 4, (6, 0, 0, 3, 1, 0, 0, 0, 0, 0)),  # FER2013 says sad, 6 of 10 neutral
+    ("Training", pixels(2), -1, (0, 0, 4, 0, 0, 0, 4, 0, 2, 0)),  # a tie: surprise or fear
+    ("Training", pixels(3), 3, (0, 0, 0, 0, 0, 0, 0, 0, 1, 9)),  # not a face
+    ("PublicTest", pixels(4), 0, (1, 0, 0, 0, 2, 0, 0, 7, 0, 0)),  # most say contempt
+    ("PublicTest", pixels(5), 3, (0, 10, 0, 0, 0, 0, 0, 0, 0, 0)),
+]
 
 
 def test_ferplus_file_is_labelled_by_the_taggers_majority_with_fer2013s_label_kept(tmp_path):
@@ -135,17 +147,20 @@ def test_malformed_ferplus_votes_name_file_and_line(tmp_path):
 ZEROS = " ".join(["0"] * 2304)
 
 
-@pytest.mark.parametrize("content, where, message", [
-    ("", "", "empty file"),
-    ("emotion,Usage\n3,Training\n", ":1", "missing column(s) pixels"),
-    ("emotion,pixels,Usage\n3,1 2 3,Training\n", ":2", "expected 2304 pixel values (48×48), found 3"),
-    (f"emotion,pixels,Usage\n3,{ZEROS},Training\n9,{ZEROS},Training\n", ":3", "unknown emotion label '9'"),
-    (f"emotion,pixels,Usage\nhappy,{ZEROS},Training\n", ":2", "unknown emotion label 'happy'"),
-    ("emotion,pixels,Usage\n3," + " ".join(["0"] * 2303 + ["256"]) + ",Training\n", ":2", "integers 0–255"),
-    ("emotion,pixels,Usage\n3," + " ".join(["0"] * 2303 + ["x"]) + ",Training\n", ":2", "integers 0–255"),
-    (f"emotion,pixels,Usage\n3,{ZEROS}\n", ":2", "expected 3 fields, found 2"),
-    ("emotion,pixels,Usage\n", "", "no data rows"),
-])
+@pytest.mark.parametrize(
+    "content, where, message",
+    [
+        ("", "", "empty file"),
+        ("emotion,Usage\n3,Training\n", ":1", "missing column(s) pixels"),
+        ("emotion,pixels,Usage\n3,1 2 3,Training\n", ":2", "expected 2304 pixel values (48×48), found 3"),
+        (f"emotion,pixels,Usage\n3,{ZEROS},Training\n9,{ZEROS},Training\n", ":3", "unknown emotion label '9'"),
+        (f"emotion,pixels,Usage\nhappy,{ZEROS},Training\n", ":2", "unknown emotion label 'happy'"),
+        ("emotion,pixels,Usage\n3," + " ".join(["0"] * 2303 + ["256"]) + ",Training\n", ":2", "integers 0–255"),
+        ("emotion,pixels,Usage\n3," + " ".join(["0"] * 2303 + ["x"]) + ",Training\n", ":2", "integers 0–255"),
+        (f"emotion,pixels,Usage\n3,{ZEROS}\n", ":2", "expected 3 fields, found 2"),
+        ("emotion,pixels,Usage\n", "", "no data rows"),
+    ],
+)
 def test_malformed_csv_names_file_and_line(tmp_path, content, where, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)

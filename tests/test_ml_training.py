@@ -1,4 +1,5 @@
 """Training runs end to end on a tiny generated dataset; evaluation prints its contract line."""
+
 import json
 
 import numpy as np
@@ -28,19 +29,42 @@ def tiny_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "tiny.csv"
     faces, labels = synthetic_faces(420, seed=1)
     usage = ["Training"] * 350 + ["PublicTest"] * 70
-    path.write_text("emotion,pixels,Usage\n" + "\n".join(
-        f"{label},{' '.join(map(str, face.ravel()))},{split}" for face, label, split in zip(faces, labels, usage)))
+    path.write_text(
+        "emotion,pixels,Usage\n"
+        + "\n".join(
+            f"{label},{' '.join(map(str, face.ravel()))},{split}" for face, label, split in zip(faces, labels, usage)
+        )
+    )
     return path
 
 
 @pytest.fixture(scope="module")
 def trained(tiny_csv, tmp_path_factory):
     output = tmp_path_factory.mktemp("run")
-    code = train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "6",
-                       "--batch-size", "32", "--warmup-epochs", "1", "--widths", "8,16,16,32,32",
-                       "--dense-units", "32", "--learning-rate", "3e-3",
-                       "--class-balance", "0.5",  # the class_weight path; these classes are equal, so weights 1
-                       "--ema-momentum", "0.9"])  # 66 steps: a short average, still the EMA code path
+    code = train.main(
+        [
+            "--data",
+            str(tiny_csv),
+            "--output-dir",
+            str(output),
+            "--epochs",
+            "6",
+            "--batch-size",
+            "32",
+            "--warmup-epochs",
+            "1",
+            "--widths",
+            "8,16,16,32,32",
+            "--dense-units",
+            "32",
+            "--learning-rate",
+            "3e-3",
+            "--class-balance",
+            "0.5",  # the class_weight path; these classes are equal, so weights 1
+            "--ema-momentum",
+            "0.9",
+        ]
+    )  # 66 steps: a short average, still the EMA code path
     assert code == 0
     return output
 
@@ -78,7 +102,8 @@ def test_the_kept_epoch_is_the_best_one_read_with_the_served_mirror_tta(trained,
     assert np.mean(kept.predict(faces).argmax(axis=1) == held_out.labels) == pytest.approx(max(mirror), abs=1e-4)
     single_view = kept.model.predict(faces, verbose=0).argmax(axis=1)  # also logged, for the curves
     assert np.mean(single_view == held_out.labels) == pytest.approx(
-        card["history"]["val_accuracy"][card["training"]["best_epoch"] - 1], abs=1e-4)
+        card["history"]["val_accuracy"][card["training"]["best_epoch"] - 1], abs=1e-4
+    )
 
 
 def test_model_has_exactly_five_convolutions(trained):
@@ -121,7 +146,7 @@ def test_served_probabilities_of_a_face_do_not_depend_on_the_rest_of_the_batch(t
     faces[4, 24, 24] = 1.0
     classifier = EmotionClassifier(trained / "emotion_cnn.keras", threads=1)
     together = classifier.predict(faces)
-    alone = np.concatenate([classifier.predict(faces[index:index + 1]) for index in range(len(faces))])
+    alone = np.concatenate([classifier.predict(faces[index : index + 1]) for index in range(len(faces))])
     np.testing.assert_allclose(together, alone, atol=1e-6)
     np.testing.assert_allclose(classifier.predict(faces, batch_size=4), together, atol=1e-6)
     np.testing.assert_allclose(together.sum(axis=1), 1.0, atol=1e-5)
@@ -165,9 +190,26 @@ def tiny_ferplus_csv(tmp_path_factory):
 
 
 def test_training_on_ferplus_votes_and_evaluating_against_their_majority(tiny_ferplus_csv, tmp_path, capsys):
-    code = train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(tmp_path), "--epochs", "3",
-                       "--batch-size", "32", "--warmup-epochs", "1", "--widths", "8,8,8,8,8", "--dense-units", "8",
-                       "--time-budget-minutes", "0"])
+    code = train.main(
+        [
+            "--data",
+            str(tiny_ferplus_csv),
+            "--output-dir",
+            str(tmp_path),
+            "--epochs",
+            "3",
+            "--batch-size",
+            "32",
+            "--warmup-epochs",
+            "1",
+            "--widths",
+            "8,8,8,8,8",
+            "--dense-units",
+            "8",
+            "--time-budget-minutes",
+            "0",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "targets: FER+ votes, probability" in out
@@ -177,8 +219,12 @@ def test_training_on_ferplus_votes_and_evaluating_against_their_majority(tiny_fe
     assert card["evaluation"]["labels"] == "FER+ majority"
     assert card["evaluation"]["fer2013_labels"]["count"] == 56 - 8  # 8 of the 56 have no FER2013 label
 
-    assert evaluate.main([str(tiny_ferplus_csv), "--weights", str(tmp_path / "emotion_cnn.keras"),
-                          "--usage", "PublicTest"]) == 0
+    assert (
+        evaluate.main(
+            [str(tiny_ferplus_csv), "--weights", str(tmp_path / "emotion_cnn.keras"), "--usage", "PublicTest"]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert "labels: the FER+ taggers' majority; 0 of 56 faces left out" in lines[1]
     assert lines[-2].startswith("FER2013's single label, 48 faces: accuracy 0.")
@@ -194,10 +240,28 @@ def test_teacher_readings_of_ferplus_rows_line_up_with_the_rows_training_keeps(t
     tiny_run = ["--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8", "--time-budget-minutes", "0"]
     assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(teacher), "--epochs", "1", *tiny_run]) == 0
     readings = tmp_path / "readings.npz"
-    assert distill.main(["--teachers", str(teacher / "emotion_cnn.keras"), "--data", str(tiny_ferplus_csv),
-                         "--out", str(readings)]) == 0
-    assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(tmp_path / "student"), "--epochs", "1",
-                       "--teacher-readings", str(readings), *tiny_run]) == 0
+    assert (
+        distill.main(
+            ["--teachers", str(teacher / "emotion_cnn.keras"), "--data", str(tiny_ferplus_csv), "--out", str(readings)]
+        )
+        == 0
+    )
+    assert (
+        train.main(
+            [
+                "--data",
+                str(tiny_ferplus_csv),
+                "--output-dir",
+                str(tmp_path / "student"),
+                "--epochs",
+                "1",
+                "--teacher-readings",
+                str(readings),
+                *tiny_run,
+            ]
+        )
+        == 0
+    )
     assert "labels: 50% the data's, 50% the teachers' reading" in capsys.readouterr().out
 
 
@@ -208,13 +272,38 @@ def test_a_mirror_only_fine_tune_keeps_the_asked_share_of_itself(tiny_ferplus_cs
 
     import ml.model  # noqa: F401  (registers the custom layers)
 
-    tiny_run = ["--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8", "--time-budget-minutes", "0",
-                "--augment", "mirror", "--zoom", "0", "--ema-momentum", "0", "--label-smoothing", "0"]
+    tiny_run = [
+        "--batch-size",
+        "32",
+        "--widths",
+        "8,8,8,8,8",
+        "--dense-units",
+        "8",
+        "--time-budget-minutes",
+        "0",
+        "--augment",
+        "mirror",
+        "--zoom",
+        "0",
+        "--ema-momentum",
+        "0",
+        "--label-smoothing",
+        "0",
+    ]
     start = tmp_path / "start"
     assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(start), "--epochs", "1", *tiny_run]) == 0
     tuned, halfway = tmp_path / "tuned", tmp_path / "halfway"
-    fine_tune = ["--data", str(tiny_ferplus_csv), "--epochs", "2", "--init-weights", str(start / "emotion_cnn.keras"),
-                 "--seed", "3", *tiny_run]
+    fine_tune = [
+        "--data",
+        str(tiny_ferplus_csv),
+        "--epochs",
+        "2",
+        "--init-weights",
+        str(start / "emotion_cnn.keras"),
+        "--seed",
+        "3",
+        *tiny_run,
+    ]
     assert train.main([*fine_tune, "--output-dir", str(tuned)]) == 0
     assert train.main([*fine_tune, "--output-dir", str(halfway), "--keep-fine-tuned", "0.5"]) == 0
     assert "kept 50% of the fine-tune, 50% of" in capsys.readouterr().out
@@ -229,9 +318,26 @@ def test_a_mirror_only_fine_tune_keeps_the_asked_share_of_itself(tiny_ferplus_cs
 
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
     """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
-    code = train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path), "--epochs", "6",
-                       "--batch-size", "64", "--warmup-epochs", "1", "--widths", "8,8,8,8,8",
-                       "--dense-units", "8", "--time-budget-minutes", "0.0001"])
+    code = train.main(
+        [
+            "--data",
+            str(tiny_csv),
+            "--output-dir",
+            str(tmp_path),
+            "--epochs",
+            "6",
+            "--batch-size",
+            "64",
+            "--warmup-epochs",
+            "1",
+            "--widths",
+            "8,8,8,8,8",
+            "--dense-units",
+            "8",
+            "--time-budget-minutes",
+            "0.0001",
+        ]
+    )
     assert code == 0
     card = json.loads((tmp_path / "model_card.json").read_text())
     assert card["training"]["epochs_run"] == 2
@@ -272,8 +378,10 @@ def test_time_budget_plans_at_the_steady_pace_both_ways():
     assert budget.replan(22, now=995.0) and budget.epochs == 22  # never below what already ran
 
 
-@pytest.mark.parametrize("flags, policy", [("fpu avx512f avx512_bf16 amx_bf16 amx_tile", "mixed_bfloat16"),
-                                           ("fpu avx512f avx512_bf16", "float32")])
+@pytest.mark.parametrize(
+    "flags, policy",
+    [("fpu avx512f avx512_bf16 amx_bf16 amx_tile", "mixed_bfloat16"), ("fpu avx512f avx512_bf16", "float32")],
+)
 def test_bfloat16_only_where_the_cpu_has_amx(tmp_path, flags, policy):
     from ml.model import fastest_compute_policy
 
@@ -309,11 +417,16 @@ def test_fused_batch_norm_trains_and_infers_like_the_stock_layer(policy):
     # sees them: rounded to its compute precision), in both layers.
     np.testing.assert_allclose(layers["fused"].moving_mean, layers["stock"].moving_mean, rtol=1e-5)
     np.testing.assert_allclose(layers["fused"].moving_variance, layers["stock"].moving_variance, rtol=1e-5)
-    np.testing.assert_allclose(layers["fused"].moving_variance,
-                               0.5 + 0.5 * np.var(np.float32(tf.cast(maps, compute_dtype)), axis=(0, 1, 2)),
-                               rtol=1e-4)
-    np.testing.assert_allclose(np.float32(layers["fused"](maps, training=False)),
-                               np.float32(layers["stock"](maps, training=False)), atol=tolerance)
+    np.testing.assert_allclose(
+        layers["fused"].moving_variance,
+        0.5 + 0.5 * np.var(np.float32(tf.cast(maps, compute_dtype)), axis=(0, 1, 2)),
+        rtol=1e-4,
+    )
+    np.testing.assert_allclose(
+        np.float32(layers["fused"](maps, training=False)),
+        np.float32(layers["stock"](maps, training=False)),
+        atol=tolerance,
+    )
 
 
 def test_random_erasing_replaces_one_rectangle_of_a_face_with_the_given_probability():
@@ -351,8 +464,10 @@ def test_training_augmentation_varies_faces_in_training_only():
     assert not np.allclose(first, second)  # a fresh draw each batch
     assert np.abs(first - faces).mean(axis=(1, 2, 3)).min() > 0.005  # every face changed
     # Still the same face: the augmented crop correlates with the original or its mirror image.
-    correlation = [max(np.corrcoef(a.ravel(), f.ravel())[0, 1], np.corrcoef(a.ravel(), f[:, ::-1].ravel())[0, 1])
-                   for a, f in zip(first, faces)]
+    correlation = [
+        max(np.corrcoef(a.ravel(), f.ravel())[0, 1], np.corrcoef(a.ravel(), f[:, ::-1].ravel())[0, 1])
+        for a, f in zip(first, faces)
+    ]
     assert np.median(correlation) > 0.4
 
 
@@ -364,7 +479,7 @@ def test_class_balance_weighs_rare_classes_up_and_keeps_the_mean_row_weight_at_o
         weights = balanced_class_weights(labels, power)
         assert set(weights) == set(range(len(EMOTIONS)))
         assert np.mean([weights[label] for label in labels]) == pytest.approx(1.0)
-        assert weights[0] / weights[1] == pytest.approx(4.0 ** power)  # a quarter as frequent
+        assert weights[0] / weights[1] == pytest.approx(4.0**power)  # a quarter as frequent
     fully = balanced_class_weights(labels, 1.0)
     assert fully[0] * 10 == pytest.approx(fully[1] * 40) == pytest.approx(fully[3] * 50)  # each class weighs the same
 
@@ -373,8 +488,20 @@ def test_distillation_reads_the_training_faces_and_trains_on_the_mixed_labels(tr
     from ml import distill
 
     readings_path = tmp_path / "readings.npz"
-    assert distill.main(["--teachers", str(trained / "emotion_cnn.keras"), str(trained / "emotion_cnn.keras"),
-                         "--data", str(tiny_csv), "--out", str(readings_path)]) == 0
+    assert (
+        distill.main(
+            [
+                "--teachers",
+                str(trained / "emotion_cnn.keras"),
+                str(trained / "emotion_cnn.keras"),
+                "--data",
+                str(tiny_csv),
+                "--out",
+                str(readings_path),
+            ]
+        )
+        == 0
+    )
     assert "the ensemble agrees with" in capsys.readouterr().out
     with np.load(readings_path) as saved:
         readings = saved["readings"]
@@ -382,9 +509,29 @@ def test_distillation_reads_the_training_faces_and_trains_on_the_mixed_labels(tr
     np.testing.assert_allclose(readings.sum(axis=1), 1.0, atol=1e-4)
 
     output = tmp_path / "student"
-    assert train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "2",
-                       "--batch-size", "32", "--widths", "8,16,16,32,32", "--dense-units", "32",
-                       "--teacher-readings", str(readings_path), "--distill", "0.5"]) == 0
+    assert (
+        train.main(
+            [
+                "--data",
+                str(tiny_csv),
+                "--output-dir",
+                str(output),
+                "--epochs",
+                "2",
+                "--batch-size",
+                "32",
+                "--widths",
+                "8,16,16,32,32",
+                "--dense-units",
+                "32",
+                "--teacher-readings",
+                str(readings_path),
+                "--distill",
+                "0.5",
+            ]
+        )
+        == 0
+    )
     assert "labels: 50% the data's, 50% the teachers' reading" in capsys.readouterr().out
     card = json.loads((output / "model_card.json").read_text())
     assert card["training"]["teacher_readings"] == str(readings_path) and card["training"]["distill"] == 0.5
@@ -394,18 +541,72 @@ def test_teacher_readings_of_other_faces_are_refused(trained, tiny_csv, tmp_path
     from ml import distill
 
     readings_path = tmp_path / "public.npz"
-    assert distill.main(["--teachers", str(trained / "emotion_cnn.keras"), "--data", str(tiny_csv),
-                         "--usage", "PublicTest", "--out", str(readings_path)]) == 0
-    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
-                       "--teacher-readings", str(readings_path)]) == 2
+    assert (
+        distill.main(
+            [
+                "--teachers",
+                str(trained / "emotion_cnn.keras"),
+                "--data",
+                str(tiny_csv),
+                "--usage",
+                "PublicTest",
+                "--out",
+                str(readings_path),
+            ]
+        )
+        == 0
+    )
+    assert (
+        train.main(
+            [
+                "--data",
+                str(tiny_csv),
+                "--output-dir",
+                str(tmp_path / "run"),
+                "--epochs",
+                "1",
+                "--teacher-readings",
+                str(readings_path),
+            ]
+        )
+        == 2
+    )
     assert "computed on other faces" in capsys.readouterr().err
     not_readings = tmp_path / "faces.npz"
     not_readings.write_bytes(b"not a zip file")
-    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
-                       "--teacher-readings", str(not_readings)]) == 2
+    assert (
+        train.main(
+            [
+                "--data",
+                str(tiny_csv),
+                "--output-dir",
+                str(tmp_path / "run"),
+                "--epochs",
+                "1",
+                "--teacher-readings",
+                str(not_readings),
+            ]
+        )
+        == 2
+    )
     assert "not teacher readings written by `python -m ml.distill`" in capsys.readouterr().err
-    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
-                       "--teacher-readings", str(readings_path), "--distill", "1.5"]) == 2
+    assert (
+        train.main(
+            [
+                "--data",
+                str(tiny_csv),
+                "--output-dir",
+                str(tmp_path / "run"),
+                "--epochs",
+                "1",
+                "--teacher-readings",
+                str(readings_path),
+                "--distill",
+                "1.5",
+            ]
+        )
+        == 2
+    )
     assert "--distill is a share of each label" in capsys.readouterr().err
     assert not (tmp_path / "run" / "emotion_cnn.keras").exists()
 
@@ -419,23 +620,48 @@ def test_distilled_labels_mix_one_hot_and_reading():
     assert mixed[0, 0] == pytest.approx(0.3 + 0.7 / len(EMOTIONS)) and mixed[1, 0] == pytest.approx(0.1)
 
 
-def test_online_distillation_trains_on_the_teachers_reading_of_each_augmented_face(trained, tiny_csv, tmp_path,
-                                                                                   capsys):
+def test_online_distillation_trains_on_the_teachers_reading_of_each_augmented_face(trained, tiny_csv, tmp_path, capsys):
     teacher = trained / "emotion_cnn.keras"
     output = tmp_path / "student"
-    assert train.main(["--data", str(tiny_csv), "--output-dir", str(output), "--epochs", "2",
-                       "--batch-size", "32", "--widths", "8,16,16,32,32", "--dense-units", "32",
-                       "--teachers", str(teacher), str(teacher), "--distill", "0.7", "--mixup", "0.4",
-                       "--random-erasing", "0.5"]) == 0
+    assert (
+        train.main(
+            [
+                "--data",
+                str(tiny_csv),
+                "--output-dir",
+                str(output),
+                "--epochs",
+                "2",
+                "--batch-size",
+                "32",
+                "--widths",
+                "8,16,16,32,32",
+                "--dense-units",
+                "32",
+                "--teachers",
+                str(teacher),
+                str(teacher),
+                "--distill",
+                "0.7",
+                "--mixup",
+                "0.4",
+                "--random-erasing",
+                "0.5",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "labels: 30% the data's, 70% the reading of 2 teachers of each augmented face, mixup 0.4" in out
     card = json.loads((output / "model_card.json").read_text())
     assert card["training"]["teachers"] == [str(teacher)] * 2 and card["training"]["mixup"] == 0.4
     from ml.dataset import file_sha256
+
     assert card["training"]["teachers_sha256"] == [file_sha256(teacher)] * 2
     assert len(card["history"]["val_accuracy"]) == 2 and 0 <= card["history"]["val_accuracy"][-1] <= 1
     # What is saved and served is the student alone: the teachers' weights are not in it.
     import keras
+
     student = keras.models.load_model(output / "emotion_cnn.keras", compile=False)
     assert [layer.name for layer in student.layers] == card["architecture"]["layers"]
     assert student.count_params() == card["architecture"]["parameters"]
@@ -443,6 +669,7 @@ def test_online_distillation_trains_on_the_teachers_reading_of_each_augmented_fa
 
 def test_online_target_is_the_label_mixed_with_the_teachers_mean_reading_and_the_loss_compares_it(tmp_path):
     import keras
+
     from ml.distill import distillation_loss, online_distillation_trainer
     from ml.model import TrainingAugmentation, build_model
 
@@ -464,7 +691,8 @@ def test_online_target_is_the_label_mixed_with_the_teachers_mean_reading_and_the
     np.testing.assert_allclose(output[:, 7:], target, atol=1e-5)
     assert not np.allclose(readings[0], readings[1])  # two different teachers, so the mean is a real mean
     assert trainer.trainable_weights and all(  # only the student learns
-        any(w is v for v in student.trainable_weights) for w in trainer.trainable_weights)
+        any(w is v for v in student.trainable_weights) for w in trainer.trainable_weights
+    )
 
     smoothed = target * 0.9 + 0.1 / 7
     expected = -np.sum(smoothed * np.log(output[:, :7]), axis=1)
@@ -474,12 +702,14 @@ def test_online_target_is_the_label_mixed_with_the_teachers_mean_reading_and_the
 
 def test_mixup_blends_faces_and_labels_with_one_weight_of_at_least_half():
     import keras
+
     from ml.distill import MixUp
 
     faces = np.stack([np.full((48, 48, 1), value, np.float32) for value in np.linspace(0, 1, 16)])
     labels = np.eye(len(EMOTIONS), dtype=np.float32)[np.arange(16) % 7]
-    mixed_faces, mixed_labels = (keras.ops.convert_to_numpy(x) for x in MixUp(0.4, seed=1)([faces, labels],
-                                                                                         training=True))
+    mixed_faces, mixed_labels = (
+        keras.ops.convert_to_numpy(x) for x in MixUp(0.4, seed=1)([faces, labels], training=True)
+    )
     assert not np.allclose(mixed_faces, faces)
     for face, label, original in zip(mixed_faces, mixed_labels, labels):
         assert np.ptp(face) < 1e-5  # a blend of two flat faces is flat
@@ -489,33 +719,54 @@ def test_mixup_blends_faces_and_labels_with_one_weight_of_at_least_half():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(unchanged[0]), faces)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--mixup", "0.4"], "--mixup needs --teachers"),
-    (["--teachers", "absent.keras"], "no such teacher weights: absent.keras"),
-    (["--teachers", "absent.keras", "--teacher-readings", "readings.npz"], "not both"),
-    (["--init-weights", "absent.keras"], "no such weights to start from: absent.keras"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--mixup", "0.4"], "--mixup needs --teachers"),
+        (["--teachers", "absent.keras"], "no such teacher weights: absent.keras"),
+        (["--teachers", "absent.keras", "--teacher-readings", "readings.npz"], "not both"),
+        (["--init-weights", "absent.keras"], "no such weights to start from: absent.keras"),
+    ],
+)
 def test_training_refuses_what_it_cannot_do_before_loading_data(arguments, message, tmp_path, capsys):
-    assert train.main(["--data", str(tmp_path / "no-such.csv"), "--output-dir", str(tmp_path / "run")]
-                      + arguments) == 2
+    assert train.main(["--data", str(tmp_path / "no-such.csv"), "--output-dir", str(tmp_path / "run")] + arguments) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
 
 def conv_kernels(model) -> list[np.ndarray]:
     import keras
+
     return [keras.ops.convert_to_numpy(layer.kernel) for layer in model.layers if layer.name.endswith("_conv")]
 
 
 def test_fine_tuning_starts_from_the_given_weights(trained, tiny_csv, tmp_path):
     import keras
+
     from ml.dataset import file_sha256
+
     start = trained / "emotion_cnn.keras"
-    tiny_net = ["--data", str(tiny_csv), "--epochs", "1", "--batch-size", "32", "--widths", "8,16,16,32,32",
-                "--dense-units", "32", "--ema-momentum", "0"]
+    tiny_net = [
+        "--data",
+        str(tiny_csv),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "32",
+        "--widths",
+        "8,16,16,32,32",
+        "--dense-units",
+        "32",
+        "--ema-momentum",
+        "0",
+    ]
     # At a learning rate of zero no step moves a kernel, so the kernels kept are the ones the run began with.
-    assert train.main(tiny_net + ["--output-dir", str(tmp_path / "tuned"), "--learning-rate", "0",
-                                  "--init-weights", str(start)]) == 0
+    assert (
+        train.main(
+            tiny_net + ["--output-dir", str(tmp_path / "tuned"), "--learning-rate", "0", "--init-weights", str(start)]
+        )
+        == 0
+    )
     assert train.main(tiny_net + ["--output-dir", str(tmp_path / "fresh"), "--learning-rate", "0"]) == 0
     started = conv_kernels(keras.models.load_model(start, compile=False))
     tuned = conv_kernels(keras.models.load_model(tmp_path / "tuned" / "emotion_cnn.keras", compile=False))
@@ -529,8 +780,24 @@ def test_fine_tuning_starts_from_the_given_weights(trained, tiny_csv, tmp_path):
 
 
 def test_fine_tuning_refuses_a_net_of_other_widths(trained, tiny_csv, tmp_path, capsys):
-    assert train.main(["--data", str(tiny_csv), "--output-dir", str(tmp_path / "run"), "--epochs", "1",
-                       "--widths", "8,16,16,32,64", "--dense-units", "32",
-                       "--init-weights", str(trained / "emotion_cnn.keras")]) == 2
+    assert (
+        train.main(
+            [
+                "--data",
+                str(tiny_csv),
+                "--output-dir",
+                str(tmp_path / "run"),
+                "--epochs",
+                "1",
+                "--widths",
+                "8,16,16,32,64",
+                "--dense-units",
+                "32",
+                "--init-weights",
+                str(trained / "emotion_cnn.keras"),
+            ]
+        )
+        == 2
+    )
     assert "is not a net of --widths 8,16,16,32,64 and --dense-units 32" in capsys.readouterr().err
     assert not (tmp_path / "run" / "emotion_cnn.keras").exists()

@@ -1,4 +1,5 @@
 """POST /api/emotion through Django's real request stack, with real photos and the shipped model."""
+
 import base64
 import io
 import json
@@ -114,29 +115,35 @@ def wide_png() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("make_request, status, message", [
-    (lambda c: c.post(URL, {}), 400, "no image"),
-    (lambda c: c.post(URL, b"", content_type="application/octet-stream"), 400, "empty request body"),
-    (lambda c: post_image(c, b"this is not an image"), 400, "not an image"),
-    (lambda c: post_image(c, b""), 400, "empty"),
-    (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:5000]), 400, "truncated or corrupt"),
-    (lambda c: post_image(c, images.encode(images.astronaut_bgr(), ".png")[:20000], "x.png"), 400,
-     "truncated or corrupt"),
-    (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:10]), 400, "truncated or corrupt"),
-    (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:300]), 400, "truncated or corrupt"),
-    (lambda c: post_image(c, huge_header_png(), "claims.png"), 413, "too large"),
-    (lambda c: post_image(c, bomb_png(), "bomb.png"), 413, "10000×10000"),
-    (lambda c: post_image(c, wide_png(), "wide.png"), 413, "9000×10"),
-    (lambda c: post_image(c, b"\xff\xd8" + os.urandom(settings.MAX_IMAGE_BYTES)), 413, "larger than 8 MB"),
-    (lambda c: c.post(URL, {"image": "data:image/png;base64,!!!notbase64"}), 400, "invalid base64"),
-    (lambda c: c.post(URL, {"image": "data:text/plain,hello"}), 400, "base64"),
-    (lambda c: c.post(URL, {"image": "http://example.com/face.jpg"}), 400, "data: URL"),
-    (lambda c: c.post(URL, "{not json", content_type="application/json"), 400, "not valid JSON"),
-    (lambda c: c.post(URL, "[1, 2]", content_type="application/json"), 400, "must be an object"),
-    (lambda c: c.get(URL), 405, "use POST"),
-    (lambda c: c.put(URL, b"x"), 405, "use POST"),
-    (lambda c: c.post(URL, b"--broken", content_type="multipart/form-data; boundary=zzz"), 400, ""),
-])
+@pytest.mark.parametrize(
+    "make_request, status, message",
+    [
+        (lambda c: c.post(URL, {}), 400, "no image"),
+        (lambda c: c.post(URL, b"", content_type="application/octet-stream"), 400, "empty request body"),
+        (lambda c: post_image(c, b"this is not an image"), 400, "not an image"),
+        (lambda c: post_image(c, b""), 400, "empty"),
+        (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:5000]), 400, "truncated or corrupt"),
+        (
+            lambda c: post_image(c, images.encode(images.astronaut_bgr(), ".png")[:20000], "x.png"),
+            400,
+            "truncated or corrupt",
+        ),
+        (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:10]), 400, "truncated or corrupt"),
+        (lambda c: post_image(c, images.encode(images.astronaut_bgr())[:300]), 400, "truncated or corrupt"),
+        (lambda c: post_image(c, huge_header_png(), "claims.png"), 413, "too large"),
+        (lambda c: post_image(c, bomb_png(), "bomb.png"), 413, "10000×10000"),
+        (lambda c: post_image(c, wide_png(), "wide.png"), 413, "9000×10"),
+        (lambda c: post_image(c, b"\xff\xd8" + os.urandom(settings.MAX_IMAGE_BYTES)), 413, "larger than 8 MB"),
+        (lambda c: c.post(URL, {"image": "data:image/png;base64,!!!notbase64"}), 400, "invalid base64"),
+        (lambda c: c.post(URL, {"image": "data:text/plain,hello"}), 400, "base64"),
+        (lambda c: c.post(URL, {"image": "http://example.com/face.jpg"}), 400, "data: URL"),
+        (lambda c: c.post(URL, "{not json", content_type="application/json"), 400, "not valid JSON"),
+        (lambda c: c.post(URL, "[1, 2]", content_type="application/json"), 400, "must be an object"),
+        (lambda c: c.get(URL), 405, "use POST"),
+        (lambda c: c.put(URL, b"x"), 405, "use POST"),
+        (lambda c: c.post(URL, b"--broken", content_type="multipart/form-data; boundary=zzz"), 400, ""),
+    ],
+)
 def test_bad_input_gets_a_4xx_json_error(client, make_request, status, message):
     response = make_request(client)
     assert response.status_code == status
@@ -144,11 +151,20 @@ def test_bad_input_gets_a_4xx_json_error(client, make_request, status, message):
     assert message in response.json()["error"]
 
 
-@pytest.mark.parametrize("make_request, status", [
-    (lambda c: c.get("/api/no-such-endpoint"), 404),
-    (lambda c: c.post("/api/emotion", b"a=" + b"x" * (settings.MAX_REQUEST_BYTES + 10),
-                      content_type="application/x-www-form-urlencoded"), 413),
-])
+@pytest.mark.parametrize(
+    "make_request, status",
+    [
+        (lambda c: c.get("/api/no-such-endpoint"), 404),
+        (
+            lambda c: c.post(
+                "/api/emotion",
+                b"a=" + b"x" * (settings.MAX_REQUEST_BYTES + 10),
+                content_type="application/x-www-form-urlencoded",
+            ),
+            413,
+        ),
+    ],
+)
 def test_json_errors_the_middleware_rewrites_keep_the_security_headers(client, make_request, status):
     """Django's own refusals, answered as JSON by JsonApiErrorsMiddleware, keep what SecurityMiddleware and
     XFrameOptionsMiddleware put on them (they used to leave without nosniff or X-Frame-Options)."""
@@ -158,8 +174,12 @@ def test_json_errors_the_middleware_rewrites_keep_the_security_headers(client, m
 
 
 def test_oversized_request_is_refused_before_reading(client):
-    response = client.post(URL, b"x" * 10, content_type="multipart/form-data; boundary=zzz",
-                           CONTENT_LENGTH=str(settings.MAX_REQUEST_BYTES + 1))
+    response = client.post(
+        URL,
+        b"x" * 10,
+        content_type="multipart/form-data; boundary=zzz",
+        CONTENT_LENGTH=str(settings.MAX_REQUEST_BYTES + 1),
+    )
     assert response.status_code == 413
 
 
@@ -227,14 +247,24 @@ def test_concurrent_requests_from_many_threads():
     assert all(face["emotion"] == "happy" for result in results for face in result["faces"])
 
 
-@pytest.mark.parametrize("make_request, status, message", [
-    (lambda c: c.post("/api/csrf"), 405, "method POST not allowed: use GET"),
-    (lambda c: c.get("/api/no-such-endpoint"), 404, "no such API endpoint"),
-    # Django itself refuses these while the CSRF check reads the form, before any of our views runs.
-    (lambda c: c.post(URL, "a=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10),
-                      content_type="application/x-www-form-urlencoded"), 413, "larger than 8 MB"),
-    (lambda c: c.post(URL, b"--zzz\r\n", content_type="multipart/form-data"), 400, "malformed request"),
-])
+@pytest.mark.parametrize(
+    "make_request, status, message",
+    [
+        (lambda c: c.post("/api/csrf"), 405, "method POST not allowed: use GET"),
+        (lambda c: c.get("/api/no-such-endpoint"), 404, "no such API endpoint"),
+        # Django itself refuses these while the CSRF check reads the form, before any of our views runs.
+        (
+            lambda c: c.post(
+                URL,
+                "a=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10),
+                content_type="application/x-www-form-urlencoded",
+            ),
+            413,
+            "larger than 8 MB",
+        ),
+        (lambda c: c.post(URL, b"--zzz\r\n", content_type="multipart/form-data"), 400, "malformed request"),
+    ],
+)
 def test_every_api_error_is_json_whatever_raised_it(client_csrf, make_request, status, message):
     client_csrf.get("/api/csrf")
     client_csrf.defaults["HTTP_X_CSRFTOKEN"] = client_csrf.cookies["csrftoken"].value

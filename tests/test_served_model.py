@@ -1,5 +1,6 @@
 """The served model: the .tflite `python -m ml.export` writes beside the shipped weights is up to date with
 them and computes what the Keras model computes, and the web process never imports TensorFlow."""
+
 import os
 import shutil
 import subprocess
@@ -10,8 +11,14 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from ml.inference import (DEFAULT_WEIGHTS, EXPORT_COMMAND, EmotionClassifier, StaleExportError, check_export,
-                          served_model_paths)
+from ml.inference import (
+    DEFAULT_WEIGHTS,
+    EXPORT_COMMAND,
+    EmotionClassifier,
+    StaleExportError,
+    check_export,
+    served_model_paths,
+)
 from ml.preprocess import preprocess_faces
 
 from . import images
@@ -34,7 +41,7 @@ def real_faces() -> np.ndarray:
         angle, zoom, gain = rng.uniform(-15, 15), rng.uniform(0.85, 1.2), rng.uniform(0.6, 1.3)
         centre = (230 + int(dx), 110 + int(dy))  # the middle of the astronaut's face
         turned = cv2.warpAffine(gray, cv2.getRotationMatrix2D(centre, angle, zoom), gray.shape[::-1])
-        crop = turned[centre[1] - 75:centre[1] + 75, centre[0] - 75:centre[0] + 75]
+        crop = turned[centre[1] - 75 : centre[1] + 75, centre[0] - 75 : centre[0] + 75]
         crop = np.clip(crop * gain, 0, 255).astype(np.uint8)
         crops.append(crop[:, ::-1] if index % 2 else crop)
     return preprocess_faces(crops)
@@ -83,7 +90,13 @@ assert response.json()["faces"][0]["emotion"] == "happy", response.content
 print(sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "keras", "tf_keras")))
 """
     environment = os.environ | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings", "EMOJIFY_PRELOAD_MODEL": "1"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, capture_output=True, text=True,
-                            env=environment, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"

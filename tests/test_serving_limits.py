@@ -4,6 +4,7 @@ route that draws pictures has a per-address rate and concurrency limit, static f
 headers, gunicorn is reached only through nginx, and nginx's worker is not root. Every test talks from
 loopback addresses of its own (Stack.address), so no test spends another's budget; nothing waits on a clock.
 """
+
 import os
 import shutil
 import socket
@@ -19,8 +20,9 @@ from .test_serving_stack import unread_bytes
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "correct horse battery staple 7"
 
-pytestmark = pytest.mark.skipif(not Path(NGINX).is_file(),
-                                reason="nginx is not installed: `make test` installs Debian's nginx package")
+pytestmark = pytest.mark.skipif(
+    not Path(NGINX).is_file(), reason="nginx is not installed: `make test` installs Debian's nginx package"
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +37,12 @@ def test_parallel_wrong_passwords_check_no_more_than_the_limit_and_the_owner_sti
     from another address, logs in."""
     from emojify_site.throttle import PER_ADDRESS_AND_NAME
 
-    assert stack.client().post("/accounts/signup/", {"username": "victim", "password1": PASSWORD,
-                                                     "password2": PASSWORD}).status == 302
+    assert (
+        stack.client()
+        .post("/accounts/signup/", {"username": "victim", "password1": PASSWORD, "password2": PASSWORD})
+        .status
+        == 302
+    )
     guesser = stack.address()
     clients = [stack.client(source=guesser) for _ in range(12)]
     for client in clients:  # each its CSRF token first, one after another (the API takes 4 at once)
@@ -62,8 +68,10 @@ def stalled_requests(stack, source: str, request_line: str, count: int) -> list[
     stalled = []
     for _ in range(count):
         connection = socket.create_connection(("127.0.0.1", stack.port), timeout=60, source_address=(source, 0))
-        connection.sendall(f"{request_line} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
-                           "Content-Type: application/json\r\n\r\n".encode())
+        connection.sendall(
+            f"{request_line} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+            "Content-Type: application/json\r\n\r\n".encode()
+        )
         stalled.append(connection)
     began = time.monotonic()
     while any(unread_bytes(connection, stack.port) != 0 for connection in stalled):
@@ -72,11 +80,14 @@ def stalled_requests(stack, source: str, request_line: str, count: int) -> list[
     return stalled
 
 
-@pytest.mark.parametrize("request_line, at_once, probe", [
-    ("POST /api/emojify", 2, "/api/animation"),
-    ("POST /avatars/stickers.zip", 2, "/avatars/emoji/happy.svg"),
-    ("POST /avatars/thumbnail/top.png", 6, "/avatars/thumbnail/hair.png"),
-])
+@pytest.mark.parametrize(
+    "request_line, at_once, probe",
+    [
+        ("POST /api/emojify", 2, "/api/animation"),
+        ("POST /avatars/stickers.zip", 2, "/avatars/emoji/happy.svg"),
+        ("POST /avatars/thumbnail/top.png", 6, "/avatars/thumbnail/hair.png"),
+    ],
+)
 def test_drawing_routes_take_few_requests_at_once_from_one_address(stack, request_line, at_once, probe):
     """16 sticker packs or emojify uploads at once from one address held every worker (GET / waited 50 s):
     now an address has `at_once` drawing requests in progress at most, and the next is a 429; another address
@@ -143,8 +154,11 @@ def test_gunicorn_listens_only_where_nginx_alone_reaches(stack):
     only a Unix socket in a folder that only nginx's worker (and root) may enter."""
     gunicorn = socket_inodes(stack.master_pid)
     assert not gunicorn & (listening_inodes("/proc/net/tcp") | listening_inodes("/proc/net/tcp6"))
-    paths = [line.split()[-1] for line in Path("/proc/net/unix").read_text().splitlines()[1:]
-             if int(line.split()[6]) in gunicorn and line.split()[-1].startswith("/")]
+    paths = [
+        line.split()[-1]
+        for line in Path("/proc/net/unix").read_text().splitlines()[1:]
+        if int(line.split()[6]) in gunicorn and line.split()[-1].startswith("/")
+    ]
     assert paths, "gunicorn listens on no Unix socket"
     folder = Path(paths[0]).parent
     assert folder.stat().st_mode & 0o777 == 0o700
@@ -153,16 +167,25 @@ def test_gunicorn_listens_only_where_nginx_alone_reaches(stack):
 def test_nginx_workers_are_not_root(stack):
     """Started as root with a root-owned checkout, nginx's worker ran as root; now as the checkout's owner, or
     nobody (reading a copy of the static files: test_static_files_carry_the_security_headers gets one)."""
-    listening = {int(line.split()[9]) for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
-                 if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == stack.port}
-    nginx = [int(pid.name) for pid in Path("/proc").iterdir()
-             if pid.name.isdigit() and pid.name != str(os.getpid()) and socket_inodes_safe(int(pid.name)) & listening]
+    listening = {
+        int(line.split()[9])
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == stack.port
+    }
+    nginx = [
+        int(pid.name)
+        for pid in Path("/proc").iterdir()
+        if pid.name.isdigit() and pid.name != str(os.getpid()) and socket_inodes_safe(int(pid.name)) & listening
+    ]
     parents = {pid: int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in nginx}
     workers = [pid for pid in nginx if parents[pid] in nginx]
     assert workers, nginx
     for pid in workers:
-        uid = int(next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                       if line.startswith("Uid:")).split()[1])
+        uid = int(
+            next(
+                line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("Uid:")
+            ).split()[1]
+        )
         assert uid != 0, pid
 
 

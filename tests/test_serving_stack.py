@@ -3,6 +3,7 @@ settings over plain HTTP. Slow uploads do not starve the workers, a killed worke
 every hostile input gets its 4xx JSON, nginx's own refusals included. However fast or busy the host: every
 client talks from a loopback address of its own (tests/live_http.py), so only the rate-limit test meets nginx's
 per-address limit, and nothing waits on a clock but a bound on a hang (a read times out after 60 s)."""
+
 import io
 import os
 import select
@@ -24,8 +25,9 @@ from .live_http import TLS_TERMINATOR, multipart, running_stack
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WORKERS, THREADS = 2, 2
 
-pytestmark = pytest.mark.skipif(not Path(NGINX).is_file(),
-                                reason="nginx is not installed: `make test` installs Debian's nginx package")
+pytestmark = pytest.mark.skipif(
+    not Path(NGINX).is_file(), reason="nginx is not installed: `make test` installs Debian's nginx package"
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +51,11 @@ def test_behind_a_tls_terminator_django_sees_https():
         page = client.request("GET", "/api/csrf", headers={"X-Forwarded-Proto": "https"})
         static = client.request("GET", "/static/favicon.svg", headers={"X-Forwarded-Proto": "https"})
         assert static.status == 200 and static.headers["X-Content-Type-Options"] == "nosniff"
-        assert (static.headers["Strict-Transport-Security"] == page.headers["Strict-Transport-Security"]
-                == "max-age=31536000; includeSubDomains; preload")
+        assert (
+            static.headers["Strict-Transport-Security"]
+            == page.headers["Strict-Transport-Security"]
+            == "max-age=31536000; includeSubDomains; preload"
+        )
 
 
 def frame() -> bytes:
@@ -91,11 +96,13 @@ def test_slow_uploads_do_not_starve_the_workers(stack):
     ends them, however long a busy host takes). Were they holding gunicorn's threads, it would never be."""
     stalled = []
     for _ in range(WORKERS * THREADS * 2):
-        connection = socket.create_connection(("127.0.0.1", stack.port), timeout=5,
-                                              source_address=(stack.address(), 0))
-        connection.sendall(b"POST /api/emotion HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                           b"Content-Type: multipart/form-data; boundary=zzz\r\nContent-Length: 1000000\r\n\r\n"
-                           + b"--zzz\r\n" + b"x" * 1024)
+        connection = socket.create_connection(("127.0.0.1", stack.port), timeout=5, source_address=(stack.address(), 0))
+        connection.sendall(
+            b"POST /api/emotion HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=zzz\r\nContent-Length: 1000000\r\n\r\n"
+            + b"--zzz\r\n"
+            + b"x" * 1024
+        )
         stalled.append(connection)
     stop = threading.Event()
 
@@ -176,10 +183,23 @@ def test_every_refusal_under_api_is_json_nginx_and_django_alike(stack):
     upload, upload_type = multipart({"image": frame()})
     too_big = b"a=" + b"x" * (settings.MAX_REQUEST_BYTES + 10)
     refusals = [
-        (client.request("POST", "/api/emotion", too_big, {"Content-Type": "application/x-www-form-urlencoded",
-                                                          "X-CSRFToken": token}), 413, "larger than 8 MB"),
-        (client.request("POST", "/api/emotion", b"--zzz\r\n", {"Content-Type": "multipart/form-data",
-                                                               "X-CSRFToken": token}), 400, "malformed"),
+        (
+            client.request(
+                "POST",
+                "/api/emotion",
+                too_big,
+                {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": token},
+            ),
+            413,
+            "larger than 8 MB",
+        ),
+        (
+            client.request(
+                "POST", "/api/emotion", b"--zzz\r\n", {"Content-Type": "multipart/form-data", "X-CSRFToken": token}
+            ),
+            400,
+            "malformed",
+        ),
         (client.request("POST", "/api/csrf", b"", {"X-CSRFToken": token}), 405, "use GET"),
         (client.get("/api/no-such-endpoint"), 404, "no such API endpoint"),
         (stack.client().request("POST", "/api/emotion", upload, {"Content-Type": upload_type}), 403, "CSRF"),

@@ -1,5 +1,6 @@
 """The `--avatar ID` option the management commands share: which saved avatar to draw (any owner's: the
 command line is the site's operator), or the default look."""
+
 from __future__ import annotations
 
 from django.core.management.base import CommandError

@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emojify_site', '0001_login_failures'),
+        ("emojify_site", "0001_login_failures"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResetMailRequest',
+            name="ResetMailRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(db_index=True, max_length=254)),
-                ('ip', models.GenericIPAddressField(db_index=True, null=True)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.CharField(db_index=True, max_length=254)),
+                ("ip", models.GenericIPAddressField(db_index=True, null=True)),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
         ),
     ]

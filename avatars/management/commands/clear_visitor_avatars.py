@@ -5,6 +5,7 @@ has expired or was cleared, and the avatar was last saved over an hour ago (avat
 accounts, and those from before accounts existed (the admin's), are never touched. Run it daily, e.g. from
 cron beside Django's `clearsessions`. The last line is `deleted N avatars of M visitors` (or `would delete`).
 """
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
@@ -31,5 +32,6 @@ class Command(BaseCommand):
         except SessionsNotInDatabase as error:
             raise CommandError(str(error)) from error
         plural = lambda count, noun: f"{count} {noun}{'' if count == 1 else 's'}"
-        self.stdout.write(f"{'would delete' if dry_run else 'deleted'} {plural(avatars, 'avatar')} of "
-                          f"{plural(visitors, 'visitor')}")
+        self.stdout.write(
+            f"{'would delete' if dry_run else 'deleted'} {plural(avatars, 'avatar')} of {plural(visitors, 'visitor')}"
+        )

@@ -4,6 +4,7 @@ A scripted animated emoji: each emotion for its seconds, in order, smoothed and 
 (avatars.animation). The file's extension picks the format: .webp (a 512×512 WhatsApp sticker) or .gif.
 The last line is `wrote FILE: N frames, S s, K KB`.
 """
+
 from __future__ import annotations
 
 import io
@@ -21,13 +22,21 @@ class Command(BaseCommand):
     help = "Write an animated emoji (WebP sticker or GIF) of an avatar acting out a scripted emotion sequence."
 
     def add_arguments(self, parser):
-        parser.add_argument("--emotions", required=True, metavar="EMOTION:SECONDS,…",
-                            help="e.g. happy:1,surprise:1,happy:1 (at most 10 s in all)")
+        parser.add_argument(
+            "--emotions",
+            required=True,
+            metavar="EMOTION:SECONDS,…",
+            help="e.g. happy:1,surprise:1,happy:1 (at most 10 s in all)",
+        )
         parser.add_argument("--out", required=True, metavar="FILE", help="the .webp or .gif file to write")
         add_avatar_argument(parser)
-        parser.add_argument("--size", type=int, default=animation.WHATSAPP_SIZE,
-                            help=f"GIF width and height, {animation.SIZES[0]}–{animation.SIZES[1]} "
-                                 f"(WebP stickers are {animation.WHATSAPP_SIZE})")
+        parser.add_argument(
+            "--size",
+            type=int,
+            default=animation.WHATSAPP_SIZE,
+            help=f"GIF width and height, {animation.SIZES[0]}–{animation.SIZES[1]} "
+            f"(WebP stickers are {animation.WHATSAPP_SIZE})",
+        )
 
     def handle(self, *args, emotions, out, avatar, size, **options):
         path = Path(out)

@@ -3,6 +3,7 @@
 Emojifies photos in batch: every face replaced by the avatar wearing that face's emotion. Folders are read
 one level deep. Unreadable files are reported and skipped; the exit status is 1 if any were.
 """
+
 from __future__ import annotations
 
 import sys
@@ -68,7 +69,8 @@ class Command(BaseCommand):
             self.stderr.write(f"\r{progress_bar(done, len(files))} {path.name[:40]:<40}", ending="")
         self.stderr.write("")
         summary = ", ".join(f"{emotion} {count}" for emotion, count in emotions.most_common()) or "none"
-        self.stdout.write(f"files={len(files) - len(failures)} failed={len(failures)} faces={faces} "
-                          f"emotions: {summary}")
+        self.stdout.write(
+            f"files={len(files) - len(failures)} failed={len(failures)} faces={faces} emotions: {summary}"
+        )
         if failures:
             sys.exit(1)

@@ -7,6 +7,7 @@ gunicorn preloads the site (the model is loaded once and shared by the forked wo
 worker is ready at once). Runs in the foreground until Ctrl-C or SIGTERM, which stop both; if either exits,
 the other is stopped too. `make serve` runs collectstatic and migrate, then this.
 """
+
 from __future__ import annotations
 
 import grp
@@ -48,18 +49,37 @@ def hsts_header() -> str:
     """Django's Strict-Transport-Security (SecurityMiddleware), for what nginx answers itself; "" without HTTPS."""
     if not settings.SECURE_HSTS_SECONDS:
         return ""
-    return (f"max-age={settings.SECURE_HSTS_SECONDS}" + "; includeSubDomains" * settings.SECURE_HSTS_INCLUDE_SUBDOMAINS
-            + "; preload" * settings.SECURE_HSTS_PRELOAD)
+    return (
+        f"max-age={settings.SECURE_HSTS_SECONDS}"
+        + "; includeSubDomains" * settings.SECURE_HSTS_INCLUDE_SUBDOMAINS
+        + "; preload" * settings.SECURE_HSTS_PRELOAD
+    )
 
 
-def render_nginx_config(*, prefix: Path, listen: str, upstream: str, api_rate: int, api_burst: int,
-                        trusted_proxies: list[str] = ("127.0.0.1",), static_root: Path | None = None) -> str:
-    values = {"WORKER_USER": worker_user_directive(), "PREFIX": str(prefix), "LISTEN": listen,
-              "UPSTREAM": upstream, "STATIC_ROOT": str(static_root or settings.STATIC_ROOT),
-              "MAX_BODY": str(settings.MAX_REQUEST_BYTES), "MAX_BODY_MB": str(settings.MAX_IMAGE_BYTES // MB),
-              "API_RATE": str(api_rate), "API_BURST": str(api_burst), "HSTS": hsts_header(),
-              "SET_REAL_IP_FROM": " ".join(f"set_real_ip_from {address};" for address in trusted_proxies),
-              "TRUSTED_PROXIES": " ".join(f"{address} 1;" for address in trusted_proxies)}
+def render_nginx_config(
+    *,
+    prefix: Path,
+    listen: str,
+    upstream: str,
+    api_rate: int,
+    api_burst: int,
+    trusted_proxies: list[str] = ("127.0.0.1",),
+    static_root: Path | None = None,
+) -> str:
+    values = {
+        "WORKER_USER": worker_user_directive(),
+        "PREFIX": str(prefix),
+        "LISTEN": listen,
+        "UPSTREAM": upstream,
+        "STATIC_ROOT": str(static_root or settings.STATIC_ROOT),
+        "MAX_BODY": str(settings.MAX_REQUEST_BYTES),
+        "MAX_BODY_MB": str(settings.MAX_IMAGE_BYTES // MB),
+        "API_RATE": str(api_rate),
+        "API_BURST": str(api_burst),
+        "HSTS": hsts_header(),
+        "SET_REAL_IP_FROM": " ".join(f"set_real_ip_from {address};" for address in trusted_proxies),
+        "TRUSTED_PROXIES": " ".join(f"{address} 1;" for address in trusted_proxies),
+    }
     text = TEMPLATE.read_text()
     for name, value in values.items():
         text = text.replace(f"@{name}@", value)
@@ -96,9 +116,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="address nginx listens on")
         parser.add_argument("--port", type=int, default=8000, help="port nginx listens on")
-        parser.add_argument("--trusted-proxy", action="append", default=None, metavar="ADDRESS",
-                            help="address of a TLS terminator in front, whose X-Forwarded-Proto and X-Forwarded-For "
-                                 "are believed (repeatable; default: 127.0.0.1)")
+        parser.add_argument(
+            "--trusted-proxy",
+            action="append",
+            default=None,
+            metavar="ADDRESS",
+            help="address of a TLS terminator in front, whose X-Forwarded-Proto and X-Forwarded-For "
+            "are believed (repeatable; default: 127.0.0.1)",
+        )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (about one per core)")
         parser.add_argument("--threads", type=int, default=4, help="request threads per worker")
         parser.add_argument("--api-rate", type=int, default=20, help="requests a second to /api/ from one address")
@@ -107,8 +132,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not Path(options["nginx"]).is_file():
-            raise CommandError(f"nginx not found at {options['nginx']}: install Debian's nginx package "
-                               "(sudo apt-get install nginx) or pass --nginx")
+            raise CommandError(
+                f"nginx not found at {options['nginx']}: install Debian's nginx package "
+                "(sudo apt-get install nginx) or pass --nginx"
+            )
         prefix = Path(tempfile.mkdtemp(prefix="emojify-nginx-"))
         prefix.chmod(0o755)  # nginx's worker drops root when started by root (worker_account)
         account = worker_account()
@@ -118,15 +145,39 @@ class Command(BaseCommand):
             static_root = prefix / "static"  # the worker is `nobody`: a copy it can read
             shutil.copytree(settings.STATIC_ROOT, static_root)
         config = prefix / "nginx.conf"
-        config.write_text(render_nginx_config(prefix=prefix, listen=f"{options['host']}:{options['port']}",
-                                              upstream=f"unix:{upstream}", api_rate=options["api_rate"],
-                                              api_burst=options["api_burst"], static_root=static_root,
-                                              trusted_proxies=options["trusted_proxy"] or ["127.0.0.1"]))
+        config.write_text(
+            render_nginx_config(
+                prefix=prefix,
+                listen=f"{options['host']}:{options['port']}",
+                upstream=f"unix:{upstream}",
+                api_rate=options["api_rate"],
+                api_burst=options["api_burst"],
+                static_root=static_root,
+                trusted_proxies=options["trusted_proxy"] or ["127.0.0.1"],
+            )
+        )
         gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "emojify_site.wsgi", "--bind", f"unix:{upstream}",
-             "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--preload",
-             "--timeout", "30", "--graceful-timeout", "10", "--no-control-socket"],
-            cwd=settings.BASE_DIR, env=os.environ | {"DJANGO_BEHIND_PROXY": "1"})
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "emojify_site.wsgi",
+                "--bind",
+                f"unix:{upstream}",
+                "--workers",
+                str(options["workers"]),
+                "--threads",
+                str(options["threads"]),
+                "--preload",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "10",
+                "--no-control-socket",
+            ],
+            cwd=settings.BASE_DIR,
+            env=os.environ | {"DJANGO_BEHIND_PROXY": "1"},
+        )
         processes = [gunicorn]
         asked_to_stop = []
 
@@ -140,9 +191,11 @@ class Command(BaseCommand):
             nginx = subprocess.Popen([options["nginx"], "-p", str(prefix), "-c", str(config), "-e", "stderr"])
             processes.append(nginx)
             wait_for_port((options["host"], options["port"]), nginx, timeout=10)
-            self.stdout.write(f"serving http://{options['host']}:{options['port']}/ — nginx (pid {nginx.pid}) → "
-                              f"gunicorn unix:{upstream} (master pid {gunicorn.pid}, "
-                              f"{options['workers']} workers × {options['threads']} threads); Ctrl-C stops both")
+            self.stdout.write(
+                f"serving http://{options['host']}:{options['port']}/ — nginx (pid {nginx.pid}) → "
+                f"gunicorn unix:{upstream} (master pid {gunicorn.pid}, "
+                f"{options['workers']} workers × {options['threads']} threads); Ctrl-C stops both"
+            )
             self.stdout.flush()
             while not asked_to_stop and all(process.poll() is None for process in processes):
                 time.sleep(0.2)
