@@ -27,10 +27,10 @@ Kept for the distilled weights shipped 2026-11-30, which read portraits-dev 48.8
 
 Pure NumPy: the website (recognition), the generate page's API and the evaluation all call this one module.
 """
+
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 
 import numpy as np
@@ -56,8 +56,9 @@ def parse_baseline(mapping) -> np.ndarray:
         raise BaselineError("must be a JSON object mapping each of the 7 emotions to a probability")
     unknown = sorted(set(mapping) - set(EMOTIONS))
     if unknown:
-        raise BaselineError(f"unknown emotion(s) {', '.join(map(repr, unknown))}; "
-                            f"the emotions are {', '.join(EMOTIONS)}")
+        raise BaselineError(
+            f"unknown emotion(s) {', '.join(map(repr, unknown))}; the emotions are {', '.join(EMOTIONS)}"
+        )
     missing = [emotion for emotion in EMOTIONS if emotion not in mapping]
     if missing:
         raise BaselineError(f"missing {', '.join(missing)}: give all 7 emotions")
@@ -96,8 +97,13 @@ def baseline_from_readings(readings) -> np.ndarray:
     return (mean / mean.sum()).astype(np.float32)
 
 
-def calibrate(probabilities, baseline, strength: float = CALIBRATION_STRENGTH,
-              neutral_bonus: float = NEUTRAL_BONUS, floor: float = PROBABILITY_FLOOR) -> np.ndarray:
+def calibrate(
+    probabilities,
+    baseline,
+    strength: float = CALIBRATION_STRENGTH,
+    neutral_bonus: float = NEUTRAL_BONUS,
+    floor: float = PROBABILITY_FLOOR,
+) -> np.ndarray:
     """Readings ((7,) or (n, 7) probabilities) against a person's baseline (7,) → calibrated probabilities."""
     probabilities = np.asarray(probabilities, np.float64)
     resting = np.log(np.maximum(np.asarray(baseline, np.float64), floor))

@@ -10,6 +10,7 @@
 
 Malformed input raises :class:`DatasetError` naming the file (and line for CSV), never a bare NumPy error.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,11 +38,11 @@ class DatasetError(ValueError):
 
 
 # FER+'s vote columns, in the file's order. Contempt, unknown and not-a-face (NF) have no avatar expression.
-FERPLUS_VOTES = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown",
-                 "NF")
+FERPLUS_VOTES = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown", "NF")
 # Where each of our EMOTIONS sits among FER+'s vote columns.
-FERPLUS_COLUMN_OF_EMOTION = [FERPLUS_VOTES.index(name) for name in
-                             ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")]
+FERPLUS_COLUMN_OF_EMOTION = [
+    FERPLUS_VOTES.index(name) for name in ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
+]
 NO_LABEL = -1
 
 
@@ -57,21 +58,23 @@ class FaceDataset:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def take(self, keep: np.ndarray, source: str) -> "FaceDataset":
+    def take(self, keep: np.ndarray, source: str) -> FaceDataset:
         pick = lambda column: None if column is None else column[keep]
-        return FaceDataset(self.faces[keep], self.labels[keep], self.usage[keep], source, pick(self.votes),
-                           pick(self.fer2013_labels))
+        return FaceDataset(
+            self.faces[keep], self.labels[keep], self.usage[keep], source, pick(self.votes), pick(self.fer2013_labels)
+        )
 
-    def subset(self, usage: str) -> "FaceDataset":
+    def subset(self, usage: str) -> FaceDataset:
         return self.take(self.usage == usage, f"{self.source} [{usage}]")
 
-    def labelled(self) -> "FaceDataset":
+    def labelled(self) -> FaceDataset:
         """The rows that have a label: FER+ leaves out ties and contempt, unknown or not-a-face majorities."""
         return self.take(self.labels != NO_LABEL, self.source)
 
 
-def training_rows(dataset: FaceDataset, usage: str, targets: str = "probability", *,
-                  min_votes: int = 2) -> tuple[FaceDataset, np.ndarray]:
+def training_rows(
+    dataset: FaceDataset, usage: str, targets: str = "probability", *, min_votes: int = 2
+) -> tuple[FaceDataset, np.ndarray]:
     """The rows of `usage` a net trains on and their (n, 7) targets: one-hot labels, or with FER+ votes
     :func:`vote_targets`, leaving out the faces the votes give no target. ml.train and ml.distill share it, so
     teacher readings line up with the rows they were made for."""
@@ -226,9 +229,11 @@ def _emotion_folders(root: Path) -> list[Path]:
 
 def load_image_folder(root: str | Path) -> FaceDataset:
     root = Path(root)
-    splits = [(root, "")] if _emotion_folders(root) else [
-        (child, child.name) for child in sorted(root.iterdir()) if child.is_dir() and _emotion_folders(child)
-    ]
+    splits = (
+        [(root, "")]
+        if _emotion_folders(root)
+        else [(child, child.name) for child in sorted(root.iterdir()) if child.is_dir() and _emotion_folders(child)]
+    )
     if not splits:
         raise DatasetError(f"{root}: no emotion folders (expected <root>/<emotion>/ with one of {', '.join(EMOTIONS)})")
     faces, labels, usage = [], [], []

@@ -19,6 +19,7 @@ says nothing of a rotated, erased or mixed-up one ("consistent teaching", Beyer 
 distillation: a good teacher is patient and consistent*). It costs a forward pass of every teacher per
 step: for an accelerator, where it allows mixup too (two faces blended; the teachers read the blend).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,12 @@ def ensemble_readings(teachers, faces: np.ndarray) -> np.ndarray:
 
 
 def save_readings(path: str | Path, readings: np.ndarray, fingerprint: str, teachers) -> None:
-    np.savez_compressed(path, readings=readings.astype(np.float32), fingerprint=fingerprint,
-                        teachers=np.array([Path(teacher).name for teacher in teachers]))
+    np.savez_compressed(
+        path,
+        readings=readings.astype(np.float32),
+        fingerprint=fingerprint,
+        teachers=np.array([Path(teacher).name for teacher in teachers]),
+    )
 
 
 def load_readings(path: str | Path, fingerprint: str) -> np.ndarray:
@@ -68,8 +73,9 @@ def load_readings(path: str | Path, fingerprint: str) -> np.ndarray:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise ReadingsError(f"{path}: not teacher readings written by `python -m ml.distill` ({error})") from error
     if saved_fingerprint != fingerprint:
-        raise ReadingsError(f"{path}: teacher readings were computed on other faces than these; "
-                            "run `python -m ml.distill` on this data")
+        raise ReadingsError(
+            f"{path}: teacher readings were computed on other faces than these; run `python -m ml.distill` on this data"
+        )
     return readings
 
 
@@ -123,8 +129,15 @@ class MixUp(layers.Layer):
         return super().get_config() | {"alpha": self.alpha, "seed": self.seed}
 
 
-def online_distillation_trainer(student: keras.Model, augmentation: layers.Layer, teachers, *, share: float,
-                                mixup_alpha: float = 0.0, seed: int | None = None) -> keras.Model:
+def online_distillation_trainer(
+    student: keras.Model,
+    augmentation: layers.Layer,
+    teachers,
+    *,
+    share: float,
+    mixup_alpha: float = 0.0,
+    seed: int | None = None,
+) -> keras.Model:
     """A training wrapper that takes (face, one-hot label) and outputs the student's reading beside its target.
 
     Target = (1 − share)·label + share·(the teachers' reading of the same augmented, mixed face); the loss
@@ -142,6 +155,7 @@ def online_distillation_trainer(student: keras.Model, augmentation: layers.Layer
 def distillation_loss(label_smoothing: float = 0.0):
     """Cross-entropy of the student's reading (first half of the trainer's output) against its target (second
     half), the target smoothed as Keras smooths labels."""
+
     def loss(_, reading_and_target):
         reading, target = reading_and_target[:, :NUM_CLASSES], reading_and_target[:, NUM_CLASSES:]
         target = target * (1.0 - label_smoothing) + label_smoothing / NUM_CLASSES
@@ -152,6 +166,7 @@ def distillation_loss(label_smoothing: float = 0.0):
 
 def student_accuracy():
     """Accuracy of the student's half of the trainer's output against the true labels, named "accuracy"."""
+
     def accuracy(labels, reading_and_target):
         return keras.metrics.categorical_accuracy(labels, reading_and_target[:, :NUM_CLASSES])
 
@@ -164,11 +179,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.distill", description=__doc__.splitlines()[0])
     parser.add_argument("--teachers", nargs="+", required=True, help=".keras weights of the ensemble")
     parser.add_argument("--out", required=True, help="where to write the readings (.npz)")
-    parser.add_argument("--data", default=str(DEFAULT_DATA),
-                        help="FER+ CSV (votes), FER2013 CSV (.csv/.csv.gz) or image folders")
+    parser.add_argument(
+        "--data", default=str(DEFAULT_DATA), help="FER+ CSV (votes), FER2013 CSV (.csv/.csv.gz) or image folders"
+    )
     parser.add_argument("--usage", default="Training", help="rows to read (the ones ml.train trains on)")
-    parser.add_argument("--targets", choices=["probability", "majority"], default="probability",
-                        help="as ml.train's: with FER+ votes, which faces have a target decides the rows read")
+    parser.add_argument(
+        "--targets",
+        choices=["probability", "majority"],
+        default="probability",
+        help="as ml.train's: with FER+ votes, which faces have a target decides the rows read",
+    )
     parser.add_argument("--min-votes", type=int, default=2, help="as ml.train's")
     args = parser.parse_args(argv)
     from .preprocess import preprocess_faces

@@ -7,6 +7,7 @@ that is the accuracy against the ten taggers' majority label (faces whose votes 
 contempt, unknown or not a face, are left out and counted), with FER2013's single label's accuracy on the
 line before.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,10 @@ def evaluate(classifier: EmotionClassifier, dataset: FaceDataset) -> dict:
     report = classification_report(dataset.labels[labelled], predicted[labelled])
     if dataset.fer2013_labels is not None:
         known = dataset.fer2013_labels != NO_LABEL
-        report["fer2013_labels"] = {"accuracy": float(np.mean(predicted[known] == dataset.fer2013_labels[known])),
-                                    "count": int(known.sum())}
+        report["fer2013_labels"] = {
+            "accuracy": float(np.mean(predicted[known] == dataset.fer2013_labels[known])),
+            "count": int(known.sum()),
+        }
     return report
 
 
@@ -38,11 +41,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("data", help="a FER2013-layout CSV (plain or .gz) or an <emotion>/ image folder tree")
     parser.add_argument("--weights", default=None, help=f"a .keras file (default: the shipped {DEFAULT_WEIGHTS.name})")
-    parser.add_argument("--usage", default=None,
-                        help="evaluate only rows with this Usage / split folder (default: every row)")
-    parser.add_argument("--precision", choices=PRECISIONS, default=SERVED_PRECISION,
-                        help="how to run the model (default: as the site serves it; the others are its "
-                             "TensorFlow-graph peers)")
+    parser.add_argument(
+        "--usage", default=None, help="evaluate only rows with this Usage / split folder (default: every row)"
+    )
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=SERVED_PRECISION,
+        help="how to run the model (default: as the site serves it; the others are its TensorFlow-graph peers)",
+    )
     args = parser.parse_args(argv)
     try:
         dataset = load_dataset(args.data)
@@ -57,8 +64,10 @@ def main(argv=None) -> int:
     report = evaluate(classifier, dataset)
     print(f"{dataset.source}: {report['count']} faces, weights {classifier.weights}, {classifier.precision}")
     if dataset.votes is not None:
-        print(f"labels: the FER+ taggers' majority; {len(dataset) - report['count']} of {len(dataset)} faces left "
-              f"out (votes tied, or most taggers said contempt, unknown or not a face)")
+        print(
+            f"labels: the FER+ taggers' majority; {len(dataset) - report['count']} of {len(dataset)} faces left "
+            f"out (votes tied, or most taggers said contempt, unknown or not a face)"
+        )
     print(format_report(report))
     fer2013 = report.get("fer2013_labels")
     if fer2013:

@@ -12,6 +12,7 @@ from: the website refuses a .tflite exported from other weights, and a test says
 Done once here rather than when the site starts, so web workers load the LiteRT runtime (ai-edge-litert)
 and a 2.5 MB file, never TensorFlow: a third of the memory and a tenth of the start-up time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,13 +50,21 @@ def export(weights: str | Path = DEFAULT_WEIGHTS) -> Path:
     flatbuffer = quantize(freeze(model_module.with_test_time_augmentation(served)))
     tflite, record = served_model_paths(weights)
     tflite.write_bytes(flatbuffer)
-    record.write_text(json.dumps({
-        "weights": weights.name, "weights_sha256": file_sha256(weights),
-        "tflite_sha256": file_sha256(tflite),
-        "graph": "batch norms folded, mean softmax of the face and its mirror image",
-        "quantization": "dynamic-range int8 weights, float32 input and output",
-        "tensorflow": tf.__version__, "command": EXPORT_COMMAND,
-    }, indent=2) + "\n")
+    record.write_text(
+        json.dumps(
+            {
+                "weights": weights.name,
+                "weights_sha256": file_sha256(weights),
+                "tflite_sha256": file_sha256(tflite),
+                "graph": "batch norms folded, mean softmax of the face and its mirror image",
+                "quantization": "dynamic-range int8 weights, float32 input and output",
+                "tensorflow": tf.__version__,
+                "command": EXPORT_COMMAND,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     return tflite
 
 

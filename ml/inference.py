@@ -8,6 +8,7 @@ fast. One face takes a fifth (two threads) to a quarter (one thread) of the floa
 for PublicTest accuracy equal to within a few faces (bench/model_speed.py, python -m ml.evaluate). The float
 TensorFlow graphs stay available as its peers (precision="float32" or "mixed_bfloat16"; they import it).
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,9 @@ def check_export(weights: str | Path) -> Path:
         raise StaleExportError(f"{tflite} is missing: export the served model with `{command}`")
     record = json.loads(record_path.read_text())
     if record.get("weights_sha256") != file_sha256(weights):
-        raise StaleExportError(f"{tflite} was exported from other weights than {weights} (changed since): "
-                               f"export it again with `{command}`")
+        raise StaleExportError(
+            f"{tflite} was exported from other weights than {weights} (changed since): export it again with `{command}`"
+        )
     if record.get("tflite_sha256") != file_sha256(tflite):
         raise StaleExportError(f"{tflite} was changed after its export: export it again with `{command}`")
     return tflite
@@ -107,8 +109,7 @@ class _LiteGraph:
 class EmotionClassifier:
     """Thread-safe: may be called from many request threads at once."""
 
-    def __init__(self, weights: str | Path | None = None, *, precision: str = SERVED_PRECISION,
-                 threads: int = 0):
+    def __init__(self, weights: str | Path | None = None, *, precision: str = SERVED_PRECISION, threads: int = 0):
         """`precision`: SERVED_PRECISION, or a Keras dtype policy to run the TensorFlow graph in (the peers
         the benchmark and tests compare with). `threads`: cores one call may use (0: all) in the served
         precision; the TensorFlow peers use TensorFlow's process-wide pool.
@@ -146,8 +147,9 @@ class EmotionClassifier:
         if len(faces) == 0:
             return np.zeros((0, len(EMOTIONS)), np.float32)
         faces = np.ascontiguousarray(faces, np.float32)
-        return np.concatenate([self._graph(faces[start:start + batch_size])
-                               for start in range(0, len(faces), batch_size)])
+        return np.concatenate(
+            [self._graph(faces[start : start + batch_size]) for start in range(0, len(faces), batch_size)]
+        )
 
 
 _shared: dict[Path, EmotionClassifier] = {}

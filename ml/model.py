@@ -4,6 +4,7 @@ that go with it.
 Input: the output of :func:`ml.preprocess.preprocess_faces` (float32, n×48×48×1, [0, 1]).
 Output: softmax probabilities over :data:`ml.labels.EMOTIONS`.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,15 +38,25 @@ class FusedBatchNormalization(layers.BatchNormalization):
     """
 
     def call(self, inputs, training=None, mask=None):
-        fusable = (keras.backend.backend() == "tensorflow" and training and self.trainable and self.scale and self.center and not self.renorm
-                   and mask is None and len(inputs.shape) == 4 and self.axis in (-1, 3))
+        fusable = (
+            keras.backend.backend() == "tensorflow"
+            and training
+            and self.trainable
+            and self.scale
+            and self.center
+            and not self.renorm
+            and mask is None
+            and len(inputs.shape) == 4
+            and self.axis in (-1, 3)
+        )
         if not fusable:
             return super().call(inputs, training=training, mask=mask)
         import tensorflow as tf
 
         # Statistics in float32 under mixed precision, as the stock layer does.
         normalized, mean, variance, *_ = tf.compat.v1.nn.fused_batch_norm(
-            tf.cast(inputs, tf.float32), self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
+            tf.cast(inputs, tf.float32), self.gamma, self.beta, epsilon=self.epsilon, is_training=True
+        )
         # The kernel hands back the unbiased batch variance; Keras keeps the biased one in its moving average.
         count = tf.cast(tf.size(inputs) // tf.shape(inputs)[-1], tf.float32)
         variance = variance * (count - 1.0) / count
@@ -55,8 +66,14 @@ class FusedBatchNormalization(layers.BatchNormalization):
 
 
 def conv_block(x, filters: int, *, pool: bool, weight_decay: float, fused_batch_norm: bool, name: str):
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                      kernel_regularizer=keras.regularizers.l2(weight_decay), name=f"{name}_conv")(x)
+    x = layers.Conv2D(
+        filters,
+        3,
+        padding="same",
+        use_bias=False,
+        kernel_regularizer=keras.regularizers.l2(weight_decay),
+        name=f"{name}_conv",
+    )(x)
     norm = FusedBatchNormalization if fused_batch_norm else layers.BatchNormalization
     x = norm(name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
@@ -79,8 +96,14 @@ def fastest_compute_policy(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
     return "mixed_bfloat16" if "amx_bf16" in flags.split() else "float32"
 
 
-def build_model(*, widths=(48, 96, 192, 256, 384), dense_units: int = 256, dropout: float = 0.4,
-                weight_decay: float = 1e-4, fused_batch_norm: bool = True) -> keras.Model:
+def build_model(
+    *,
+    widths=(48, 96, 192, 256, 384),
+    dense_units: int = 256,
+    dropout: float = 0.4,
+    weight_decay: float = 1e-4,
+    fused_batch_norm: bool = True,
+) -> keras.Model:
     """Five 3×3 conv layers (BN + ReLU), pooling to 3×3, then a dropout-regularised dense head.
 
     Pooling after conv 1–3 and conv 5 keeps the multiply-adds around 90 M per face, which (with bfloat16
@@ -92,12 +115,19 @@ def build_model(*, widths=(48, 96, 192, 256, 384), dense_units: int = 256, dropo
     # Standardisation and the softmax stay float32 under mixed precision: they need the range.
     x = PerImageStandardization(name="standardize", dtype="float32")(inputs)
     for index, filters in enumerate(widths, start=1):
-        x = conv_block(x, filters, pool=index != 4, weight_decay=weight_decay,
-                       fused_batch_norm=fused_batch_norm, name=f"block{index}")
+        x = conv_block(
+            x,
+            filters,
+            pool=index != 4,
+            weight_decay=weight_decay,
+            fused_batch_norm=fused_batch_norm,
+            name=f"block{index}",
+        )
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout, name="dropout1")(x)
-    x = layers.Dense(dense_units, use_bias=False, kernel_regularizer=keras.regularizers.l2(weight_decay),
-                     name="dense")(x)
+    x = layers.Dense(dense_units, use_bias=False, kernel_regularizer=keras.regularizers.l2(weight_decay), name="dense")(
+        x
+    )
     x = layers.BatchNormalization(name="dense_bn")(x)
     x = layers.Activation("relu", name="dense_relu")(x)
     x = layers.Dropout(dropout, name="dropout2")(x)
@@ -126,8 +156,9 @@ def fold_batch_norms(model: keras.Model, policy: str) -> keras.Model:
     weights = []
     for index in range(1, 6):
         conv = model.get_layer(f"block{index}_conv")
-        x = layers.Conv2D(conv.filters, 3, padding="same", activation="relu", dtype=policy,
-                          name=f"block{index}_conv")(x)
+        x = layers.Conv2D(conv.filters, 3, padding="same", activation="relu", dtype=policy, name=f"block{index}_conv")(
+            x
+        )
         weights.append(folded(f"block{index}_conv", f"block{index}_bn"))
         if f"block{index}_pool" in {layer.name for layer in model.layers}:
             x = layers.MaxPooling2D(2, dtype=policy, name=f"block{index}_pool")(x)
@@ -142,8 +173,7 @@ def fold_batch_norms(model: keras.Model, policy: str) -> keras.Model:
     return inference
 
 
-def random_affine_transforms(batch, seed, *, rotation_degrees: float, zoom: float, shift: float,
-                             size: int = FACE_SIZE):
+def random_affine_transforms(batch, seed, *, rotation_degrees: float, zoom: float, shift: float, size: int = FACE_SIZE):
     """One projective-transform row per image: mirror, rotation, zoom and shift composed into a single warp.
 
     Each row maps an output pixel to where it is sampled in the input (`keras.ops.image.affine_transform`'s
@@ -177,8 +207,12 @@ def random_erasing(images, probability: float, seed, *, area=(0.02, 0.2), aspect
     left = uniform(0.0, 1.0) * (size - width)
     grid = ops.arange(FACE_SIZE, dtype="float32")
     rows, columns = grid[None, :, None], grid[None, None, :]
-    inside = ((rows >= top[:, None, None]) & (rows < (top + height)[:, None, None])
-              & (columns >= left[:, None, None]) & (columns < (left + width)[:, None, None]))
+    inside = (
+        (rows >= top[:, None, None])
+        & (rows < (top + height)[:, None, None])
+        & (columns >= left[:, None, None])
+        & (columns < (left + width)[:, None, None])
+    )
     erase = inside & (uniform(0.0, 1.0) < probability)[:, None, None]
     noise = keras.random.uniform(ops.shape(images), seed=seed)
     return ops.where(erase[..., None], noise, images)
@@ -194,13 +228,33 @@ class TrainingAugmentation(layers.Layer):
     `keras.ops`, so the same recipe trains on any Keras backend (TensorFlow here, JAX on a GPU machine).
     """
 
-    def __init__(self, *, rotation_degrees: float = 12.0, zoom: float = 0.15, shift: float = 0.1,
-                 gamma: float = 0.4, contrast: float = 0.4, brightness: float = 0.25, blur_probability: float = 0.25,
-                 noise_stddev: float = 0.03, erasing_probability: float = 0.0, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        rotation_degrees: float = 12.0,
+        zoom: float = 0.15,
+        shift: float = 0.1,
+        gamma: float = 0.4,
+        contrast: float = 0.4,
+        brightness: float = 0.25,
+        blur_probability: float = 0.25,
+        noise_stddev: float = 0.03,
+        erasing_probability: float = 0.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.settings = dict(rotation_degrees=rotation_degrees, zoom=zoom, shift=shift, gamma=gamma,
-                             contrast=contrast, brightness=brightness, blur_probability=blur_probability,
-                             noise_stddev=noise_stddev, erasing_probability=erasing_probability)
+        self.settings = dict(
+            rotation_degrees=rotation_degrees,
+            zoom=zoom,
+            shift=shift,
+            gamma=gamma,
+            contrast=contrast,
+            brightness=brightness,
+            blur_probability=blur_probability,
+            noise_stddev=noise_stddev,
+            erasing_probability=erasing_probability,
+        )
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -209,8 +263,9 @@ class TrainingAugmentation(layers.Layer):
             return images
         options, seed = self.settings, self.seed_generator
         batch = ops.shape(images)[0]
-        transforms = random_affine_transforms(batch, seed, rotation_degrees=options["rotation_degrees"],
-                                              zoom=options["zoom"], shift=options["shift"])
+        transforms = random_affine_transforms(
+            batch, seed, rotation_degrees=options["rotation_degrees"], zoom=options["zoom"], shift=options["shift"]
+        )
         images = ops.image.affine_transform(images, transforms, interpolation="bilinear", fill_mode="reflect")
         per_image = lambda low, high: keras.random.uniform((batch, 1, 1, 1), low, high, seed=seed)
         images = ops.clip(images, 1e-3, 1.0) ** ops.exp(per_image(-options["gamma"], options["gamma"]))
@@ -229,8 +284,9 @@ class TrainingAugmentation(layers.Layer):
 
 
 # Mirror only: no rotation, shift, light, blur or noise (zoom and erasing have their own options).
-MIRROR_ONLY = dict(rotation_degrees=0.0, shift=0.0, gamma=0.0, contrast=0.0, brightness=0.0,
-                   blur_probability=0.0, noise_stddev=0.0)
+MIRROR_ONLY = dict(
+    rotation_degrees=0.0, shift=0.0, gamma=0.0, contrast=0.0, brightness=0.0, blur_probability=0.0, noise_stddev=0.0
+)
 
 
 def with_test_time_augmentation(model: keras.Model):
@@ -240,8 +296,7 @@ def with_test_time_augmentation(model: keras.Model):
     """
     import tensorflow as tf
 
-    @tf.function(input_signature=[tf.TensorSpec([None, FACE_SIZE, FACE_SIZE, 1], tf.float32)],
-                 reduce_retracing=True)
+    @tf.function(input_signature=[tf.TensorSpec([None, FACE_SIZE, FACE_SIZE, 1], tf.float32)], reduce_retracing=True)
     def predict(faces):
         both = tf.concat([faces, tf.reverse(faces, axis=[2])], axis=0)
         probabilities = model(both, training=False)
@@ -268,4 +323,4 @@ def face_and_mirror_readings(model: keras.Model, faces) -> tuple[np.ndarray, np.
     the served test-time augmentation."""
     both = ops.concatenate([faces, ops.flip(faces, axis=2)], axis=0)
     probabilities = ops.convert_to_numpy(model.predict(both, batch_size=1024, verbose=0)).astype(np.float32)
-    return probabilities[:len(faces)], probabilities[len(faces):]
+    return probabilities[: len(faces)], probabilities[len(faces) :]

@@ -1,4 +1,5 @@
 """PNG plots for the model card: training curves and the confusion matrix."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,8 +43,15 @@ def plot_confusion_matrix(confusion, path: Path, title: str) -> None:
     axis.set_title(title)
     for row in range(len(EMOTIONS)):
         for column in range(len(EMOTIONS)):
-            axis.text(column, row, f"{int(confusion[row, column])}", ha="center", va="center", fontsize=8,
-                      color="white" if row_share[row, column] > 0.5 else "black")
+            axis.text(
+                column,
+                row,
+                f"{int(confusion[row, column])}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if row_share[row, column] > 0.5 else "black",
+            )
     figure.colorbar(image, ax=axis, fraction=0.046, label="share of true class")
     figure.tight_layout()
     figure.savefig(path, dpi=100)

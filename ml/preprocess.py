@@ -4,6 +4,7 @@ A face crop (any size, grayscale or BGR/BGRA, uint8) becomes a float32 48×48×1
 Lighting and contrast are normalised inside the model (``PerImageStandardization``), after training-time
 augmentation, so the same input scaling serves every caller.
 """
+
 import cv2
 import numpy as np
 

@@ -1,4 +1,5 @@
 """The learning-rate schedule and the callbacks of a training run: its time budget and the checkpoint it keeps."""
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,11 @@ class WarmupCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
         return ops.where(step < warmup, warming, decaying)
 
     def get_config(self):
-        return {"peak": self.peak, "warmup_steps": self.warmup_steps,
-                "total_steps": int(ops.convert_to_numpy(self.total_steps))}
+        return {
+            "peak": self.peak,
+            "warmup_steps": self.warmup_steps,
+            "total_steps": int(ops.convert_to_numpy(self.total_steps)),
+        }
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -46,8 +50,9 @@ class TimeBudget(keras.callbacks.Callback):
     little, a small rise in the rate) and shrinks when they slow, within warm-up + 1 and `max_epochs`.
     """
 
-    def __init__(self, schedule: WarmupCosineDecay, *, deadline: float, steps_per_epoch: int, max_epochs: int,
-                 min_epochs: int):
+    def __init__(
+        self, schedule: WarmupCosineDecay, *, deadline: float, steps_per_epoch: int, max_epochs: int, min_epochs: int
+    ):
         super().__init__()
         self.schedule, self.deadline, self.steps_per_epoch = schedule, deadline, steps_per_epoch
         self.epochs = self.max_epochs = max_epochs

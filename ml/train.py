@@ -14,6 +14,7 @@ plots in the output directory.
 The run fits its time budget on whatever machine it runs on: after every epoch it plans as many epochs as
 fit (at most --epochs) and stretches or shortens the cosine learning-rate decay to end on the last one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,58 +33,116 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parent / "weights"
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(DEFAULT_DATA),
-                        help="FER+ CSV (votes), FER2013 CSV (.csv/.csv.gz) or image folders")
-    parser.add_argument("--targets", choices=["probability", "majority"], default="probability",
-                        help="with FER+ votes: learn the taggers' vote shares, or one-hot of their majority")
-    parser.add_argument("--min-votes", type=int, default=2,
-                        help="with --targets probability: drop answers fewer taggers than this gave (outliers)")
+    parser.add_argument(
+        "--data", default=str(DEFAULT_DATA), help="FER+ CSV (votes), FER2013 CSV (.csv/.csv.gz) or image folders"
+    )
+    parser.add_argument(
+        "--targets",
+        choices=["probability", "majority"],
+        default="probability",
+        help="with FER+ votes: learn the taggers' vote shares, or one-hot of their majority",
+    )
+    parser.add_argument(
+        "--min-votes",
+        type=int,
+        default=2,
+        help="with --targets probability: drop answers fewer taggers than this gave (outliers)",
+    )
     parser.add_argument("--train-usage", default="Training", help="rows to train on")
     parser.add_argument("--val-usage", default="PublicTest", help="rows that pick the best checkpoint")
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT))
     parser.add_argument("--epochs", type=int, default=80, help="at most; the time budget may plan fewer")
-    parser.add_argument("--time-budget-minutes", type=float, default=70.0,
-                        help="wall time for the whole run, data loading included (0: run exactly --epochs)")
+    parser.add_argument(
+        "--time-budget-minutes",
+        type=float,
+        default=70.0,
+        help="wall time for the whole run, data loading included (0: run exactly --epochs)",
+    )
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3, help="peak, after warm-up")
     parser.add_argument("--warmup-epochs", type=int, default=2)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--dropout", type=float, default=0.3)
-    parser.add_argument("--class-balance", type=float, default=0.0,
-                        help="weigh each class's loss by its frequency to this power, inverted: 0 off, 1 fully "
-                             "balanced (disgust is 1.5%% of FER2013, happy 25%%)")
-    parser.add_argument("--random-erasing", type=float, default=0.0,
-                        help="probability of erasing one random rectangle of a training face (0: off)")
-    parser.add_argument("--augment", choices=["webcam", "mirror"], default="webcam",
-                        help="webcam: mirror, rotation, zoom, shift, light, blur and noise (as a webcam varies a "
-                             "face); mirror: the mirror image only (--zoom and --random-erasing still apply)")
-    parser.add_argument("--zoom", type=float, default=0.15,
-                        help="training crops are scaled by up to ±this (the detector frames faces loosely)")
-    parser.add_argument("--teacher-readings", default=None,
-                        help="an ensemble's readings of the training faces (python -m ml.distill) to learn from")
-    parser.add_argument("--teachers", nargs="+", default=None,
-                        help="online distillation: these .keras nets read every augmented training face, every "
-                             "step (for an accelerator: a forward pass of each per step)")
-    parser.add_argument("--distill", type=float, default=0.5,
-                        help="with --teacher-readings or --teachers: share of each training label taken from "
-                             "the teachers")
-    parser.add_argument("--mixup", type=float, default=0.0,
-                        help="with --teachers: blend training faces in pairs, weights ~ Beta(this, this) "
-                             "(0: off); the teachers read the blend")
-    parser.add_argument("--init-weights", default=None,
-                        help="fine-tune: start from this .keras net (same --widths and --dense-units), not at random")
-    parser.add_argument("--keep-fine-tuned", type=float, default=1.0,
-                        help="with --init-weights: the weights kept are this share of the fine-tuned net's plus the "
-                             "rest of the start's (WiSE-FT, Wortsman et al. 2022: a fine-tune that reads faces unlike "
-                             "its data as well as its start did); 1: the fine-tuned net alone")
-    parser.add_argument("--ema-momentum", type=float, default=0.999,
-                        help="checkpoints and evaluation use this moving average of the weights (0: off)")
+    parser.add_argument(
+        "--class-balance",
+        type=float,
+        default=0.0,
+        help="weigh each class's loss by its frequency to this power, inverted: 0 off, 1 fully "
+        "balanced (disgust is 1.5%% of FER2013, happy 25%%)",
+    )
+    parser.add_argument(
+        "--random-erasing",
+        type=float,
+        default=0.0,
+        help="probability of erasing one random rectangle of a training face (0: off)",
+    )
+    parser.add_argument(
+        "--augment",
+        choices=["webcam", "mirror"],
+        default="webcam",
+        help="webcam: mirror, rotation, zoom, shift, light, blur and noise (as a webcam varies a "
+        "face); mirror: the mirror image only (--zoom and --random-erasing still apply)",
+    )
+    parser.add_argument(
+        "--zoom",
+        type=float,
+        default=0.15,
+        help="training crops are scaled by up to ±this (the detector frames faces loosely)",
+    )
+    parser.add_argument(
+        "--teacher-readings",
+        default=None,
+        help="an ensemble's readings of the training faces (python -m ml.distill) to learn from",
+    )
+    parser.add_argument(
+        "--teachers",
+        nargs="+",
+        default=None,
+        help="online distillation: these .keras nets read every augmented training face, every "
+        "step (for an accelerator: a forward pass of each per step)",
+    )
+    parser.add_argument(
+        "--distill",
+        type=float,
+        default=0.5,
+        help="with --teacher-readings or --teachers: share of each training label taken from the teachers",
+    )
+    parser.add_argument(
+        "--mixup",
+        type=float,
+        default=0.0,
+        help="with --teachers: blend training faces in pairs, weights ~ Beta(this, this) "
+        "(0: off); the teachers read the blend",
+    )
+    parser.add_argument(
+        "--init-weights",
+        default=None,
+        help="fine-tune: start from this .keras net (same --widths and --dense-units), not at random",
+    )
+    parser.add_argument(
+        "--keep-fine-tuned",
+        type=float,
+        default=1.0,
+        help="with --init-weights: the weights kept are this share of the fine-tuned net's plus the "
+        "rest of the start's (WiSE-FT, Wortsman et al. 2022: a fine-tune that reads faces unlike "
+        "its data as well as its start did); 1: the fine-tuned net alone",
+    )
+    parser.add_argument(
+        "--ema-momentum",
+        type=float,
+        default=0.999,
+        help="checkpoints and evaluation use this moving average of the weights (0: off)",
+    )
     parser.add_argument("--widths", default="48,96,192,256,384", help="filters of the five conv layers")
     parser.add_argument("--dense-units", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--precision", choices=["auto", "mixed_bfloat16", "float32"], default="auto",
-                        help="auto: bfloat16 where the CPU has AMX, else float32 (faster there)")
+    parser.add_argument(
+        "--precision",
+        choices=["auto", "mixed_bfloat16", "float32"],
+        default="auto",
+        help="auto: bfloat16 where the CPU has AMX, else float32 (faster there)",
+    )
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: all cores)")
     return parser.parse_args(argv)
 
@@ -104,8 +163,11 @@ def hardware_description() -> str:
     import keras
 
     cpuinfo = Path("/proc/cpuinfo")
-    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-             if line.startswith("model name")] if cpuinfo.exists() else []
+    names = (
+        [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        if cpuinfo.exists()
+        else []
+    )
     description = f"{names[0] if names else platform.processor()}, {os.cpu_count()} cores"
     accelerators = []
     if keras.backend.backend() == "jax":
@@ -128,16 +190,18 @@ def main(argv=None) -> int:
         print("error: give --teachers (online) or --teacher-readings (offline), not both", file=sys.stderr)
         return 2
     if args.mixup and not args.teachers:
-        print("error: --mixup needs --teachers: only teachers can say what a blend of two faces shows",
-              file=sys.stderr)
+        print("error: --mixup needs --teachers: only teachers can say what a blend of two faces shows", file=sys.stderr)
         return 2
     missing = [teacher for teacher in args.teachers or () if not Path(teacher).is_file()]
     if missing:
         print(f"error: no such teacher weights: {', '.join(missing)}", file=sys.stderr)
         return 2
     if not 0.0 < args.keep_fine_tuned <= 1.0 or (args.keep_fine_tuned < 1.0 and not args.init_weights):
-        print(f"error: --keep-fine-tuned is a share in (0, 1] of a fine-tune from --init-weights "
-              f"(got {args.keep_fine_tuned})", file=sys.stderr)
+        print(
+            f"error: --keep-fine-tuned is a share in (0, 1] of a fine-tune from --init-weights "
+            f"(got {args.keep_fine_tuned})",
+            file=sys.stderr,
+        )
         return 2
     if args.init_weights and not Path(args.init_weights).is_file():
         print(f"error: no such weights to start from: {args.init_weights}", file=sys.stderr)
@@ -146,8 +210,15 @@ def main(argv=None) -> int:
     import keras
 
     from .dataset import DatasetError, file_sha256, load_dataset, training_rows
-    from .distill import (ReadingsError, distillation_loss, distilled_labels, faces_fingerprint, load_readings,
-                          online_distillation_trainer, student_accuracy)
+    from .distill import (
+        ReadingsError,
+        distillation_loss,
+        distilled_labels,
+        faces_fingerprint,
+        load_readings,
+        online_distillation_trainer,
+        student_accuracy,
+    )
     from .evaluate import evaluate
     from .export import export
     from .inference import EmotionClassifier
@@ -160,8 +231,11 @@ def main(argv=None) -> int:
 
     if args.time_budget_minutes > 0 and keras.backend.backend() != "tensorflow":
         # Other backends compile the learning-rate schedule once, so a budget could not reshape it mid-run.
-        print("error: --time-budget-minutes needs the TensorFlow backend; on another backend give "
-              "--epochs N --time-budget-minutes 0", file=sys.stderr)
+        print(
+            "error: --time-budget-minutes needs the TensorFlow backend; on another backend give "
+            "--epochs N --time-budget-minutes 0",
+            file=sys.stderr,
+        )
         return 2
     keras.utils.set_random_seed(args.seed)
     precision = fastest_compute_policy() if args.precision == "auto" else args.precision
@@ -186,13 +260,19 @@ def main(argv=None) -> int:
     val_rows = dataset.subset(args.val_usage)
     val = val_rows.labelled()
     if not len(train) or not len(val):
-        print(f"error: {args.data}: need rows with Usage {args.train_usage!r} and {args.val_usage!r} "
-              f"(found {len(train)} and {len(val)})", file=sys.stderr)
+        print(
+            f"error: {args.data}: need rows with Usage {args.train_usage!r} and {args.val_usage!r} "
+            f"(found {len(train)} and {len(val)})",
+            file=sys.stderr,
+        )
         return 2
     print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
     if train.votes is not None:
-        print(f"targets: FER+ votes, {args.targets}; validation on the majority label (ties and contempt, "
-              f"unknown or not-a-face majorities left out)", flush=True)
+        print(
+            f"targets: FER+ votes, {args.targets}; validation on the majority label (ties and contempt, "
+            f"unknown or not-a-face majorities left out)",
+            flush=True,
+        )
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)
     if args.teacher_readings:
         try:
@@ -203,30 +283,43 @@ def main(argv=None) -> int:
         train_y = distilled_labels(train_y, readings, args.distill)
         print(f"labels: {1 - args.distill:.0%} the data's, {args.distill:.0%} the teachers' reading", flush=True)
     elif args.teachers:
-        print(f"labels: {1 - args.distill:.0%} the data's, {args.distill:.0%} the reading of {len(args.teachers)} "
-              f"teachers of each augmented face" + (f", mixup {args.mixup}" if args.mixup else ""), flush=True)
+        print(
+            f"labels: {1 - args.distill:.0%} the data's, {args.distill:.0%} the reading of {len(args.teachers)} "
+            f"teachers of each augmented face" + (f", mixup {args.mixup}" if args.mixup else ""),
+            flush=True,
+        )
     class_weight = balanced_class_weights(train_y.argmax(axis=1), args.class_balance) if args.class_balance else None
 
     # --- model ---
     widths = tuple(int(width) for width in args.widths.split(","))
-    model = build_model(widths=widths, dense_units=args.dense_units, dropout=args.dropout,
-                        weight_decay=args.weight_decay)
+    model = build_model(
+        widths=widths, dense_units=args.dense_units, dropout=args.dropout, weight_decay=args.weight_decay
+    )
     if args.init_weights:
         try:
             model.load_weights(args.init_weights)
         except ValueError as error:  # Keras names the first layer whose shape differs
-            print(f"error: {args.init_weights} is not a net of --widths {args.widths} and --dense-units "
-                  f"{args.dense_units}: {error}", file=sys.stderr)
+            print(
+                f"error: {args.init_weights} is not a net of --widths {args.widths} and --dense-units "
+                f"{args.dense_units}: {error}",
+                file=sys.stderr,
+            )
             return 2
         print(f"starting from {args.init_weights}", flush=True)
     # Augmentation runs as the first layer of a training wrapper (on the accelerator where there is one);
     # the saved and served model is `model` alone.
-    augmentation = TrainingAugmentation(**(MIRROR_ONLY if args.augment == "mirror" else {}), zoom=args.zoom,
-                                        erasing_probability=args.random_erasing, seed=args.seed,
-                                        dtype="float32", name="augment")
+    augmentation = TrainingAugmentation(
+        **(MIRROR_ONLY if args.augment == "mirror" else {}),
+        zoom=args.zoom,
+        erasing_probability=args.random_erasing,
+        seed=args.seed,
+        dtype="float32",
+        name="augment",
+    )
     if args.teachers:  # the teachers' reading is computed in the graph, so the labels go in with the faces
-        trainer = online_distillation_trainer(model, augmentation, args.teachers, share=args.distill,
-                                              mixup_alpha=args.mixup, seed=args.seed)
+        trainer = online_distillation_trainer(
+            model, augmentation, args.teachers, share=args.distill, mixup_alpha=args.mixup, seed=args.seed
+        )
         loss, accuracy = distillation_loss(args.label_smoothing), student_accuracy()
         train_inputs = [train_x, train_y]
     else:
@@ -234,8 +327,9 @@ def main(argv=None) -> int:
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
         accuracy, train_inputs = "accuracy", train_x
     steps_per_epoch = int(np.ceil(len(train_x) / args.batch_size))
-    schedule = WarmupCosineDecay(args.learning_rate, warmup_steps=args.warmup_epochs * steps_per_epoch,
-                                 total_steps=args.epochs * steps_per_epoch)
+    schedule = WarmupCosineDecay(
+        args.learning_rate, warmup_steps=args.warmup_epochs * steps_per_epoch, total_steps=args.epochs * steps_per_epoch
+    )
     use_ema = args.ema_momentum > 0
     optimizer = keras.optimizers.Adam(schedule, use_ema=use_ema, ema_momentum=args.ema_momentum)
     trainer.compile(optimizer=optimizer, loss=loss, metrics=[accuracy])
@@ -249,23 +343,41 @@ def main(argv=None) -> int:
     callbacks.append(Validation(model, val_x, val.labels, label_smoothing=args.label_smoothing))
     callbacks.append(KeepBest(model, weights_path, monitor="val_mirror_accuracy"))
     if args.time_budget_minutes > 0:
-        budget = TimeBudget(schedule, deadline=started + 60 * args.time_budget_minutes,
-                            steps_per_epoch=steps_per_epoch, max_epochs=args.epochs,
-                            min_epochs=args.warmup_epochs + 1)
+        budget = TimeBudget(
+            schedule,
+            deadline=started + 60 * args.time_budget_minutes,
+            steps_per_epoch=steps_per_epoch,
+            max_epochs=args.epochs,
+            min_epochs=args.warmup_epochs + 1,
+        )
         callbacks.append(budget)
-    history = trainer.fit(train_inputs, train_y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-                          class_weight=class_weight, verbose=2, callbacks=callbacks).history
+    history = trainer.fit(
+        train_inputs,
+        train_y,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        shuffle=True,
+        class_weight=class_weight,
+        verbose=2,
+        callbacks=callbacks,
+    ).history
     best_epoch, epochs_run = int(np.argmax(history["val_mirror_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
     if args.keep_fine_tuned < 1.0:  # the kept epoch's weights, moved back towards the start's
         start = build_model(widths=widths, dense_units=args.dense_units)
         start.load_weights(args.init_weights)
         model.load_weights(weights_path)
-        model.set_weights([args.keep_fine_tuned * tuned + (1.0 - args.keep_fine_tuned) * initial
-                           for tuned, initial in zip(model.get_weights(), start.get_weights())])
+        model.set_weights(
+            [
+                args.keep_fine_tuned * tuned + (1.0 - args.keep_fine_tuned) * initial
+                for tuned, initial in zip(model.get_weights(), start.get_weights())
+            ]
+        )
         model.save(weights_path)
-        print(f"kept {args.keep_fine_tuned:.0%} of the fine-tune, {1 - args.keep_fine_tuned:.0%} of "
-              f"{args.init_weights}", flush=True)
+        print(
+            f"kept {args.keep_fine_tuned:.0%} of the fine-tune, {1 - args.keep_fine_tuned:.0%} of {args.init_weights}",
+            flush=True,
+        )
 
     # --- the served .tflite, and the kept checkpoint evaluated exactly as the website serves it ---
     # Exporting to TensorFlow Lite needs TensorFlow; on another backend the Keras model with the same mirror
@@ -279,32 +391,60 @@ def main(argv=None) -> int:
 
     card = {
         "name": "emojify emotion CNN",
-        "architecture": {"conv_layers": 5, "widths": list(widths), "dense_units": args.dense_units,
-                         "parameters": int(model.count_params()), "input": "48x48x1 grayscale in [0,1]",
-                         "test_time_augmentation": "mean softmax of face and its mirror image",
-                         "layers": [layer.name for layer in model.layers]},
+        "architecture": {
+            "conv_layers": 5,
+            "widths": list(widths),
+            "dense_units": args.dense_units,
+            "parameters": int(model.count_params()),
+            "input": "48x48x1 grayscale in [0,1]",
+            "test_time_augmentation": "mean softmax of face and its mirror image",
+            "layers": [layer.name for layer in model.layers],
+        },
         "labels": list(EMOTIONS),
-        "data": {"file": str(args.data), "sha256": file_sha256(args.data) if Path(args.data).is_file() else None,
-                 "train_rows": len(train), "val_rows": len(val),
-                 "train_usage": args.train_usage, "val_usage": args.val_usage},
+        "data": {
+            "file": str(args.data),
+            "sha256": file_sha256(args.data) if Path(args.data).is_file() else None,
+            "train_rows": len(train),
+            "val_rows": len(val),
+            "train_usage": args.train_usage,
+            "val_usage": args.val_usage,
+        },
         "training": {key: value for key, value in vars(args).items() if key not in ("data", "output_dir")}
-                    | {"precision": precision, "backend": keras.backend.backend(),
-                       "hardware": hardware_description(), "epochs_run": epochs_run, "best_epoch": best_epoch,
-                       "teachers_sha256": [file_sha256(teacher) for teacher in args.teachers or ()],
-                       "init_weights_sha256": file_sha256(args.init_weights) if args.init_weights else None,
-                       "fit_seconds": round(fit_seconds, 1),
-                       "wall_seconds": round(wall_seconds, 1)},
+        | {
+            "precision": precision,
+            "backend": keras.backend.backend(),
+            "hardware": hardware_description(),
+            "epochs_run": epochs_run,
+            "best_epoch": best_epoch,
+            "teachers_sha256": [file_sha256(teacher) for teacher in args.teachers or ()],
+            "init_weights_sha256": file_sha256(args.init_weights) if args.init_weights else None,
+            "fit_seconds": round(fit_seconds, 1),
+            "wall_seconds": round(wall_seconds, 1),
+        },
         "history": {key: [round(float(value), 4) for value in values] for key, values in history.items()},
-        "evaluation": {"usage": args.val_usage, "served_precision": served.precision,
-                       "labels": "FER+ majority" if val.votes is not None else "single label", **report},
+        "evaluation": {
+            "usage": args.val_usage,
+            "served_precision": served.precision,
+            "labels": "FER+ majority" if val.votes is not None else "single label",
+            **report,
+        },
     }
     (output_dir / "model_card.json").write_text(json.dumps(card, indent=2))
-    plot_training_curves(history, output_dir / "training_curves.png",
-                         f"{args.val_usage} (moving-average weights)" if use_ema else args.val_usage)
-    plot_confusion_matrix(report["confusion_matrix"], output_dir / "confusion_matrix.png",
-                          f"{args.val_usage}: accuracy {report['accuracy']:.4f} (mirror TTA)")
-    written = [weights_path.name] + ([served_path.name] if served_path else []) + [
-        "model_card.json", "training_curves.png", "confusion_matrix.png"]
+    plot_training_curves(
+        history,
+        output_dir / "training_curves.png",
+        f"{args.val_usage} (moving-average weights)" if use_ema else args.val_usage,
+    )
+    plot_confusion_matrix(
+        report["confusion_matrix"],
+        output_dir / "confusion_matrix.png",
+        f"{args.val_usage}: accuracy {report['accuracy']:.4f} (mirror TTA)",
+    )
+    written = (
+        [weights_path.name]
+        + ([served_path.name] if served_path else [])
+        + ["model_card.json", "training_curves.png", "confusion_matrix.png"]
+    )
     print(f"wrote {', '.join(written)} to {output_dir}")
     if not served_path:
         print(f"no TensorFlow here: run `python -m ml.export --weights {weights_path}` where it is installed")
