@@ -37,7 +37,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "emojify_site.apps.AdminConfig",  # django.contrib.admin with the password throttle
+    "accounts.apps.AdminConfig",  # django.contrib.admin with the password throttle
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,7 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "avatars",
     "recognition",
-    "emojify_site",
+    "emojis",
+    "accounts",
+    "deploy",
 ]
 
 # Behind the repo's nginx (manage.py serve sets this), every request comes from nginx's loopback address:
@@ -54,10 +56,10 @@ INSTALLED_APPS = [
 BEHIND_PROXY = env_flag("DJANGO_BEHIND_PROXY", False)
 
 MIDDLEWARE = [
-    "emojify_site.middleware.JsonApiErrorsMiddleware",  # outermost: sees the errors of every layer below
-    "emojify_site.middleware.ProxiedClientAddressMiddleware",
+    "emojis.middleware.JsonApiErrorsMiddleware",  # outermost: sees the errors of every layer below
+    "deploy.proxy.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "emojify_site.headers.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
+    "deploy.headers.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,8 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "emojify_site.throttle.KnownDeviceMiddleware",
-    "emojify_site.middleware.NotFoundPageMiddleware",  # innermost: the views' Http404, DEBUG or not
+    "accounts.throttle.KnownDeviceMiddleware",
+    "emojis.middleware.NotFoundPageMiddleware",  # innermost: the views' Http404, DEBUG or not
 ]
 
 ROOT_URLCONF = "emojify_site.urls"
@@ -139,7 +141,7 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS >= 60 * 60 * 24 * 365
 
-# Content-Security-Policy on every HTML page (emojify_site/headers.py; Django 6.0's setting name). Scripts and
+# Content-Security-Policy on every HTML page (deploy/headers.py; Django 6.0's setting name). Scripts and
 # styles only from our own files, never inline; images also from blob: (an emoji just made, shown before it is
 # downloaded), which share.js reads back with fetch (connect-src). No plug-ins, no <base>, no framing (as
 # X-Frame-Options: DENY), forms post only here. The camera (getUserMedia) is the page's own origin's, nobody
@@ -166,7 +168,7 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"), "propagate": False}
     },
 }
-CSRF_FAILURE_VIEW = "emojify_site.views.csrf_failure"
+CSRF_FAILURE_VIEW = "emojis.views.csrf_failure"
 
 # Accounts (django.contrib.auth): your avatars are yours (avatars.ownership).
 LOGIN_URL = "login"

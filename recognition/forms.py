@@ -100,7 +100,3 @@ class CalibrationForm(forms.Form):
     """Optional: read faces against the person's resting face."""
 
     baseline = BaselineField(required=False)
-
-
-class EmotionForm(ImageForm, CalibrationForm):
-    """POST /api/emotion: an image, optionally with the person's baseline."""

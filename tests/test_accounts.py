@@ -1,10 +1,11 @@
 """Your avatars are yours: two users and an anonymous visitor, each unable to see, open, edit, delete,
-download or emojify with another's avatar through any URL or API; a visitor's avatars moving into a new or
-existing account; account pages, your data, deletion, log-in throttling and the migration of ownerless
-avatars. Django's test client, real SQLite, the real model for the image APIs."""
+download or emojify with another's avatar through any URL or API; a visitor's avatars moving into a new or existing
+account; account pages, your data, deletion, log-in throttling, the migration of ownerless avatars and of the throttle
+tables into the accounts app. Django's test client, real SQLite, the real model for the image APIs."""
 
 import io
 import json
+import sqlite3
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,9 +15,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
+from accounts.throttle import PER_ADDRESS_AND_NAME as LOGIN_FAILURE_LIMIT
 from avatars.models import SavedAvatar
 from avatars.presets import preset
-from emojify_site.throttle import PER_ADDRESS_AND_NAME as LOGIN_FAILURE_LIMIT
 
 from . import images
 
@@ -283,8 +284,8 @@ def test_password_change_and_account_deletion_share_the_throttle(db, url, field,
 def test_many_addresses_guessing_one_name_stop_strangers_not_the_owners_browser(db):
     """Past the much higher per-name bar, only a browser that has entered the right password before (its
     known-device cookie) may still try; the others wait. No CAPTCHA."""
-    from emojify_site.models import LoginFailure
-    from emojify_site.throttle import KNOWN_DEVICE_COOKIE, PER_NAME
+    from accounts.models import LoginFailure
+    from accounts.throttle import KNOWN_DEVICE_COOKIE, PER_NAME
 
     get_user_model().objects.create_user("ana", password=PASSWORD)
     owners_browser = Client(REMOTE_ADDR="10.0.3.1")
@@ -300,8 +301,8 @@ def test_many_addresses_guessing_one_name_stop_strangers_not_the_owners_browser(
 
 
 def test_one_address_guessing_many_names_is_stopped(db):
-    from emojify_site.models import LoginFailure
-    from emojify_site.throttle import PER_ADDRESS
+    from accounts.models import LoginFailure
+    from accounts.throttle import PER_ADDRESS
 
     get_user_model().objects.create_user("ana", password=PASSWORD)
     LoginFailure.objects.bulk_create(
@@ -316,7 +317,7 @@ def test_one_address_guessing_many_names_is_stopped(db):
 
 
 def test_password_reset_mails_are_limited(db):
-    from emojify_site.throttle import RESETS_PER_EMAIL
+    from accounts.throttle import RESETS_PER_EMAIL
 
     get_user_model().objects.create_user("ana", "ana@example.com", PASSWORD)
     for _ in range(RESETS_PER_EMAIL):
@@ -359,8 +360,8 @@ def test_old_log_in_failures_are_forgotten(db):
 
     from django.utils import timezone
 
-    from emojify_site.models import LoginFailure
-    from emojify_site.throttle import WINDOW as LOGIN_FAILURE_WINDOW
+    from accounts.models import LoginFailure
+    from accounts.throttle import WINDOW as LOGIN_FAILURE_WINDOW
 
     get_user_model().objects.create_user("ana", password=PASSWORD)
     for _ in range(LOGIN_FAILURE_LIMIT):
@@ -414,3 +415,71 @@ def test_clearing_visitor_avatars_refuses_sessions_it_cannot_list(db, settings):
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     with pytest.raises(CommandError, match="not in the database"):
         call_command("clear_visitor_avatars")
+
+
+# The two throttle tables as the project package's migrations made them, before the accounts app held them.
+TABLES_BEFORE_THE_ACCOUNTS_APP = """
+CREATE TABLE "emojify_site_loginfailure" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "username" varchar(150) NOT NULL, "ip" char(39) NULL, "at" datetime NOT NULL);
+CREATE INDEX "emojify_site_loginfailure_username_8e6c3686" ON "emojify_site_loginfailure" ("username");
+CREATE INDEX "emojify_site_loginfailure_ip_3b8d8144" ON "emojify_site_loginfailure" ("ip");
+CREATE INDEX "emojify_site_loginfailure_at_bb79c490" ON "emojify_site_loginfailure" ("at");
+CREATE TABLE "emojify_site_resetmailrequest" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "email" varchar(254) NOT NULL, "ip" char(39) NULL, "at" datetime NOT NULL);
+CREATE INDEX "emojify_site_resetmailrequest_email_f7ec0e32" ON "emojify_site_resetmailrequest" ("email");
+CREATE INDEX "emojify_site_resetmailrequest_ip_ac8f731e" ON "emojify_site_resetmailrequest" ("ip");
+CREATE INDEX "emojify_site_resetmailrequest_at_ce301206" ON "emojify_site_resetmailrequest" ("at");
+INSERT INTO "emojify_site_loginfailure" ("username", "ip", "at") VALUES ('victim', '10.0.0.1', '2026-12-01 00:00:00');
+INSERT INTO "emojify_site_resetmailrequest" ("email", "ip", "at") VALUES ('a@example.com', NULL, '2026-12-01 00:00:00');
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES
+    ('emojify_site', '0001_login_failures', '2026-11-24 20:17:00'),
+    ('emojify_site', '0002_reset_mail_requests', '2026-12-04 05:25:00');
+UPDATE "django_content_type" SET "app_label" = 'emojify_site' WHERE "app_label" = 'accounts';
+"""
+
+
+def table_names(connection) -> set[str]:
+    return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_migrating_a_new_database_makes_the_accounts_tables(tmp_path):
+    from .test_deploy import manage
+
+    database = tmp_path / "new.sqlite3"
+    result = manage("migrate", "--noinput", DATABASE_URL=f"sqlite:///{database}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(database) as connection:
+        tables = table_names(connection)
+    assert {"accounts_loginfailure", "accounts_resetmailrequest"} <= tables
+    assert not any(name.startswith("emojify_site_") for name in tables)
+
+
+def test_migrating_a_database_from_before_the_accounts_app_keeps_its_rows(tmp_path):
+    """A database migrated when the models were the project package's: its tables, rows and content types (with
+    any permission given on them) become the accounts app's."""
+    from .test_deploy import manage
+
+    database = tmp_path / "old.sqlite3"
+    url = f"sqlite:///{database}"
+    for arguments in (("migrate", "--noinput"), ("migrate", "--noinput", "accounts", "zero")):
+        result = manage(*arguments, DATABASE_URL=url)
+        assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(database) as connection:
+        connection.executescript(TABLES_BEFORE_THE_ACCOUNTS_APP)
+        content_types = dict(
+            connection.execute("SELECT model, id FROM django_content_type WHERE app_label = 'emojify_site'")
+        )
+    assert set(content_types) == {"loginfailure", "resetmailrequest"}
+
+    result = manage("migrate", "--noinput", DATABASE_URL=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(database) as connection:
+        tables = table_names(connection)
+        assert {"accounts_loginfailure", "accounts_resetmailrequest"} <= tables
+        assert not any(name.startswith("emojify_site_") for name in tables)
+        assert connection.execute("SELECT username, ip FROM accounts_loginfailure").fetchall() == [
+            ("victim", "10.0.0.1")
+        ]
+        assert connection.execute("SELECT email FROM accounts_resetmailrequest").fetchall() == [("a@example.com",)]
+        moved = dict(connection.execute("SELECT model, id FROM django_content_type WHERE app_label = 'accounts'"))
+    assert moved == content_types

@@ -62,7 +62,7 @@ def test_behind_the_proxy_the_client_address_comes_from_nginx_and_only_from_it(s
     """manage.py serve's nginx overwrites X-Real-IP; a request that did not come through it keeps its own."""
     from django.test import RequestFactory
 
-    from emojify_site.middleware import ProxiedClientAddressMiddleware
+    from deploy.proxy import ProxiedClientAddressMiddleware
 
     seen = ProxiedClientAddressMiddleware(lambda request: request.META["REMOTE_ADDR"])
     through_nginx = RequestFactory().get("/", REMOTE_ADDR="", HTTP_X_REAL_IP="203.0.113.9")  # gunicorn's socket
@@ -121,7 +121,7 @@ def test_nginx_workers_read_the_static_files_as_the_checkout_owner_and_never_as_
     import pwd
     from pathlib import Path
 
-    from emojify_site.management.commands.serve import render_nginx_config
+    from deploy.management.commands.serve import render_nginx_config
 
     config = render_nginx_config(
         prefix=tmp_path, listen="127.0.0.1:8000", upstream="unix:/x/gunicorn.sock", api_rate=20, api_burst=40

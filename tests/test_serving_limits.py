@@ -35,7 +35,7 @@ def test_parallel_wrong_passwords_check_no_more_than_the_limit_and_the_owner_sti
     """12 wrong passwords for one name at once from one address: at most 5 are checked (they used to check 6–8,
     each counting before the others had recorded their failure), the rest are refused unchecked; the owner,
     from another address, logs in."""
-    from emojify_site.throttle import PER_ADDRESS_AND_NAME
+    from accounts.throttle import PER_ADDRESS_AND_NAME
 
     assert (
         stack.client()

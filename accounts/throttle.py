@@ -51,11 +51,12 @@ def normalise(username) -> str:
 
 
 def client_address(request) -> str | None:
-    """REMOTE_ADDR, made the client's own by ProxiedClientAddressMiddleware behind nginx."""
+    """REMOTE_ADDR, made the client's own by deploy.proxy.ProxiedClientAddressMiddleware behind nginx."""
     return (request.META.get("REMOTE_ADDR") or None) if request is not None else None
 
 
 def device_mark(name: str) -> str:
+    # The key salt keeps the module's old name: a new one would forget every browser marked as known.
     return salted_hmac("emojify_site.throttle.known_device", name).hexdigest()
 
 

@@ -9,6 +9,10 @@ from recognition.forms import CalibrationForm, ImageField, ImageForm, JSONField
 from recognition.images import decode_for_emojify
 
 
+class EmotionForm(ImageForm, CalibrationForm):
+    """POST /api/emotion: an image, optionally with the person's baseline."""
+
+
 class AvatarChoiceForm(forms.Form):
     """Which avatar to draw: a saved one (`avatar=<id>`), else the look fields given, else the default look."""
 

@@ -3,7 +3,8 @@
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
-from . import accounts
+from . import views
+from .forms import ThrottledAuthenticationForm
 
 
 def form_page(title: str, button: str, intro: str = "") -> dict:
@@ -18,21 +19,21 @@ def message_page(title: str, message: str) -> dict:
 
 
 urlpatterns = [
-    path("", accounts.AccountView.as_view(), name="account"),
-    path("signup/", accounts.SignUpView.as_view(), name="signup"),
+    path("", views.AccountView.as_view(), name="account"),
+    path("signup/", views.SignUpView.as_view(), name="signup"),
     path(
         "login/",
         auth.LoginView.as_view(
-            authentication_form=accounts.ThrottledAuthenticationForm,
+            authentication_form=ThrottledAuthenticationForm,
             redirect_authenticated_user=True,
             **form_page("Log in", "Log in"),
         ),
         name="login",
     ),
-    path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "password_change/",
-        accounts.PasswordChangeView.as_view(**form_page("Change your password", "Change password")),
+        views.PasswordChangeView.as_view(**form_page("Change your password", "Change password")),
         name="password_change",
     ),
     path(
@@ -42,7 +43,7 @@ urlpatterns = [
     ),
     path(
         "password_reset/",
-        accounts.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             **form_page(
                 "Reset your password",
                 "Send me a reset link",
@@ -74,6 +75,6 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
-    path("data.json", accounts.DataDownloadView.as_view(), name="account_data"),
-    path("delete/", accounts.DeleteAccountView.as_view(), name="account_delete"),
+    path("data.json", views.DataDownloadView.as_view(), name="account_data"),
+    path("delete/", views.DeleteAccountView.as_view(), name="account_delete"),
 ]

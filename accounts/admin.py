@@ -1,10 +1,11 @@
-"""Django's admin with the site's password throttle (emojify_site.throttle) on its log-in and password change:
-`emojify_site.apps.AdminConfig` makes this the default `admin.site`."""
+"""Django's admin with the site's password throttle (accounts.throttle) on its log-in and password change:
+`accounts.apps.AdminConfig` makes this the default `admin.site`."""
 
 from django.contrib import admin
 from django.urls import reverse
 
-from .accounts import PasswordChangeView, ThrottledAdminAuthenticationForm, ThrottledAdminPasswordChangeForm
+from .forms import ThrottledAdminAuthenticationForm, ThrottledAdminPasswordChangeForm
+from .views import PasswordChangeView
 
 
 class AdminSite(admin.AdminSite):

@@ -3,7 +3,8 @@
 The API views answer their own errors as {"error": "…"}; this catches the rest — Django's own 400 for a body it
 cannot parse or that is too big (raised while the CSRF check reads the form, before any view runs), 404 for an
 unknown endpoint, 405 from a view's method check, a 500 — and answers them in the same shape. Pages keep their
-HTML error pages (templates/400.html … 500.html).
+HTML error pages (templates/400.html … 500.html), and a page a view says is not there gets the site's own 404
+page (NotFoundPageMiddleware).
 """
 
 from __future__ import annotations
@@ -74,24 +75,3 @@ class NotFoundPageMiddleware:
         if isinstance(exception, Http404) and not request.path.startswith("/api/"):
             return render(request, "404.html", status=404)
         return None
-
-
-class ProxiedClientAddressMiddleware:
-    """Behind our nginx (settings.BEHIND_PROXY), REMOTE_ADDR becomes the client's address from X-Real-IP.
-
-    Believed only from a peer on gunicorn's Unix socket, which `manage.py serve` puts in a folder only nginx's
-    worker may enter, and nginx always overwrites the header: a client cannot choose its own address. A
-    request over TCP — even from this machine's loopback — keeps its own peer address.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
-        if settings.BEHIND_PROXY and forwarded and request.META.get("REMOTE_ADDR") == UNIX_SOCKET_PEER:
-            request.META["REMOTE_ADDR"] = forwarded
-        return self.get_response(request)
-
-
-UNIX_SOCKET_PEER = ""  # gunicorn's REMOTE_ADDR for a request on a Unix socket (its peer has no address)

@@ -3,7 +3,7 @@ from django.db import models
 
 class LoginFailure(models.Model):
     """A wrong password (or one being checked), kept for throttle.WINDOW to throttle password guessing on every
-    form that checks one (emojify_site.throttle). `username` is the normalised name.
+    form that checks one (accounts.throttle). `username` is the normalised name.
 
     In the database rather than a per-process cache, so the limit holds across every web worker.
     """

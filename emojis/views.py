@@ -21,11 +21,11 @@ from avatars.ownership import avatars_of
 from avatars.presets import preset
 from ml.inference import DEFAULT_WEIGHTS
 from ml.labels import EMOTIONS
-from recognition.api import ImageAPIView, json_error
 from recognition.faces import read_faces
 
+from .api import ImageAPIView, json_error
 from .compose import emojify_image
-from .forms import AnimationRequestForm, EmojifyRequestForm, EmojiRequestForm
+from .forms import AnimationRequestForm, EmojifyRequestForm, EmojiRequestForm, EmotionForm
 
 
 def model_figures() -> dict | None:
@@ -58,7 +58,7 @@ class HomeView(TemplateView):
     """What you make first (one avatar's seven expressions and its animated sticker: your newest avatar, else a
     sample), then your avatars, then how well the model sees."""
 
-    template_name = "emojify_site/home.html"
+    template_name = "emojis/home.html"
     showcase_gender = "female"
 
     def get_context_data(self, **kwargs):
@@ -80,7 +80,7 @@ class HomeView(TemplateView):
 class GeneratePageView(DetailView):
     """Live webcam emotion → Generate emoji → download, for one of your saved avatars."""
 
-    template_name = "emojify_site/generate.html"
+    template_name = "emojis/generate.html"
     context_object_name = "avatar"
 
     def get_queryset(self):
@@ -93,7 +93,7 @@ class GeneratePageView(DetailView):
 
 
 class EmojifyPageView(TemplateView):
-    template_name = "emojify_site/emojify.html"
+    template_name = "emojis/emojify.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(avatars=avatars_of(self.request), **kwargs)
@@ -104,6 +104,21 @@ class CsrfTokenView(View):
 
     def get(self, request):
         return JsonResponse({"csrfToken": get_token(request)})
+
+
+class EmotionAPIView(ImageAPIView):
+    """POST /api/emotion: every face in the image with its emotion; `primary` is the largest readable one.
+    With a `baseline`, every reading is calibrated to that person's resting face."""
+
+    form_class = EmotionForm
+
+    def form_valid(self, form):
+        baseline = form.cleaned_data["baseline"]
+        faces = read_faces(form.cleaned_data["image"], baseline=baseline)
+        primary = next((index for index, face in enumerate(faces) if face.emotion is not None), None)
+        return JsonResponse(
+            {"faces": [face.as_json() for face in faces], "primary": primary, "calibrated": baseline is not None}
+        )
 
 
 class AvatarAPIMixin:
@@ -192,4 +207,4 @@ def csrf_failure(request, reason=""):
     )
     if request.path.startswith("/api/"):
         return json_error(message, status=403)
-    return render(request, "emojify_site/csrf_failure.html", {"message": message}, status=403)
+    return render(request, "emojis/csrf_failure.html", {"message": message}, status=403)

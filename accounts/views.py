@@ -1,43 +1,22 @@
 """Accounts with django.contrib.auth's own views and forms: sign up, log in, your account page, your data as
 JSON, and deleting your account with all its avatars. Every form that checks a password, the admin's too,
-goes through the one throttle in emojify_site.throttle."""
+goes through the one throttle in accounts.throttle (the forms are in accounts.forms)."""
 
 from __future__ import annotations
 
 import json
 
-from django import forms
 from django.contrib import messages
-from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse
 from django.urls import reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, FormView, TemplateView
 
-from .throttle import RESET_WINDOW, PasswordCheck, reset_mail_allowed
-
-
-class ThrottledLoginMixin:
-    """For Django's log-in forms (ours and the admin's): the password is checked only if the throttle allows."""
-
-    def clean(self):
-        with PasswordCheck(self.request, self.data.get("username")) as check:
-            cleaned = super().clean()
-            if self.user_cache is not None:
-                check.passed()
-        return cleaned
-
-
-class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
-    """/accounts/login/."""
-
-
-class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    """/admin/login/ (emojify_site.admin.AdminSite)."""
+from .forms import PasswordConfirmForm, SignUpForm, ThrottledPasswordChangeForm
+from .throttle import RESET_WINDOW, reset_mail_allowed
 
 
 class RequestFormMixin:
@@ -45,26 +24,6 @@ class RequestFormMixin:
 
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"request": self.request}
-
-
-class ThrottledPasswordChangeMixin:
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-
-    def clean_old_password(self):
-        with PasswordCheck(self.request, self.user.get_username()) as check:
-            password = super().clean_old_password()
-            check.passed()
-        return password
-
-
-class ThrottledPasswordChangeForm(ThrottledPasswordChangeMixin, PasswordChangeForm):
-    """/accounts/password_change/."""
-
-
-class ThrottledAdminPasswordChangeForm(ThrottledPasswordChangeMixin, AdminPasswordChangeForm):
-    """/admin/password_change/."""
 
 
 class PasswordChangeView(RequestFormMixin, auth_views.PasswordChangeView):
@@ -88,15 +47,6 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are logged out. Your avatars are waiting in your account.")
         return response
-
-
-class SignUpForm(UserCreationForm):
-    """Django's sign-up form plus an optional email address: the only way to reset a forgotten password."""
-
-    class Meta(UserCreationForm.Meta):
-        fields = ("username", "email")
-        labels = {"email": "Email (optional)"}
-        help_texts = {"email": "Only to send you a link if you forget your password."}
 
 
 class SignUpView(CreateView):
@@ -148,23 +98,6 @@ class DataDownloadView(LoginRequiredMixin, View):
         response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
         response["Content-Disposition"] = 'attachment; filename="emojify-my-data.json"'
         return response
-
-
-class PasswordConfirmForm(forms.Form):
-    password = forms.CharField(
-        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
-
-    def __init__(self, *args, user, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user, self.request = user, request
-
-    def clean_password(self):
-        with PasswordCheck(self.request, self.user.get_username()) as check:
-            if not self.user.check_password(self.cleaned_data["password"]):
-                raise forms.ValidationError("That is not your password.")
-            check.passed()
-        return self.cleaned_data["password"]
 
 
 class DeleteAccountView(LoginRequiredMixin, RequestFormMixin, FormView):
