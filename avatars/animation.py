@@ -26,8 +26,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-from ml.calibration import BaselineError, finite_number, parse_baseline
-from ml.labels import EMOTIONS
+from emotions import EMOTIONS, BaselineError, finite_number, parse_baseline
 
 from .rendering import fit_webp, look_key, render_rgba
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from django.http import HttpResponse
 
-from ml.labels import EMOTIONS
+from emotions import EMOTIONS
 
 from .animation import Reading, animate
 from .rendering import DEFAULT_PNG_SIZE, fit_webp, render_png, render_rgba, render_svg, render_webp

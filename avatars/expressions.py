@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from python_avatars import EyebrowType, EyeType, MouthType
 
-from ml.labels import EMOTIONS
+from emotions import EMOTIONS
 
 
 class Expression(NamedTuple):

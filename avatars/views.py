@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import DeleteView, ListView, TemplateView, UpdateView
 from django.views.generic.edit import CreateView
 
-from ml.labels import EMOTIONS
+from emotions import EMOTIONS
 
 from .animation import FORMATS, wave_animation
 from .downloads import attachment, emoji_response, sticker_pack_response

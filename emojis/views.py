@@ -19,8 +19,8 @@ from avatars.downloads import animation_response, emoji_response
 from avatars.models import share_query
 from avatars.ownership import avatars_of
 from avatars.presets import preset
+from emotions import EMOTIONS
 from ml.inference import DEFAULT_WEIGHTS
-from ml.labels import EMOTIONS
 from recognition.faces import read_faces
 
 from .api import ImageAPIView, json_error

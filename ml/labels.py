@@ -1,4 +1,5 @@
-"""The seven FER2013 emotions, in label order (index = FER2013 `emotion` value)."""
+"""The seven FER2013 emotions, in label order (index = FER2013 `emotion` value): the model's classes."""
 
-EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+from emotions import EMOTIONS
+
 NUM_CLASSES = len(EMOTIONS)

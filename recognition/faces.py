@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 from django.conf import settings
 
+from emotions import EMOTIONS
 from ml.calibration import calibrate
 from ml.inference import shared_classifier
-from ml.labels import EMOTIONS
 from ml.preprocess import preprocess_faces, to_grayscale
 
 CASCADE_PATH = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"

@@ -8,7 +8,7 @@ import json
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from ml.calibration import BaselineError, parse_baseline
+from emotions import BaselineError, parse_baseline
 
 from .images import ImageInputError, bytes_from_data_url, check_size, decode_for_reading
 

@@ -10,14 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.calibration import (
-    CALIBRATION_STRENGTH,
-    NEUTRAL_BONUS,
-    BaselineError,
-    baseline_from_readings,
-    calibrate,
-    parse_baseline,
-)
+from emotions import BaselineError, parse_baseline
+from ml.calibration import CALIBRATION_STRENGTH, NEUTRAL_BONUS, baseline_from_readings, calibrate
 from ml.labels import EMOTIONS
 
 from . import images
