@@ -25,7 +25,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     client = warm_client()
-    from tests.images import big_picture
+    from testkit.images import big_picture
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 413s are expected here
     cases = {

@@ -14,8 +14,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     client = warm_client()
-    from tests.images import encode
-    from tests.test_emojify import group_photo
+    from testkit.images import encode, group_photo
 
     photo = encode(group_photo(), ".jpg")
 

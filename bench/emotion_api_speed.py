@@ -19,7 +19,7 @@ from common import fer_detector, median_ms, setup_django, timings_ms
 
 
 def frames(count: int) -> list[bytes]:
-    from tests.images import encode, webcam_frame
+    from testkit.images import encode, webcam_frame
 
     base = webcam_frame()
     rng = np.random.default_rng(0)

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import images  # noqa: E402
-from tests.live_http import ApiClient, running_stack  # noqa: E402
+from testkit import images  # noqa: E402
+from testkit.live_http import ApiClient, running_stack  # noqa: E402
 
 TOPS = ("BUN", "BOB", "CURLY", "CAESAR", "BIG_HAIR")
 SKINS = ("TANNED", "PALE", "BROWN", "DARK_BROWN", "LIGHT")

@@ -22,8 +22,8 @@ PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "i
 def main():
     from playwright.sync_api import sync_playwright
 
-    from tests import images
-    from tests.test_browser import write_y4m
+    from testkit import images
+    from testkit.images import write_y4m
 
     with tempfile.TemporaryDirectory() as directory, running_site() as base, sync_playwright() as playwright:
         video = write_y4m(Path(directory) / "face.y4m", images.webcam_frame())

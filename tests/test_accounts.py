@@ -18,8 +18,7 @@ from django.urls import reverse
 from accounts.throttle import PER_ADDRESS_AND_NAME as LOGIN_FAILURE_LIMIT
 from avatars.models import SavedAvatar
 from avatars.presets import preset
-
-from . import images
+from testkit import images
 
 PASSWORD = "correct horse battery staple 7"
 

@@ -10,12 +10,12 @@ import shutil
 from pathlib import Path
 from xml.etree import ElementTree
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from . import images
+from testkit import images
+from testkit.images import write_y4m
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -28,16 +28,6 @@ pytestmark = [
 ]
 # Playwright's sync API runs an event loop in this thread; the ORM is only used by the live server's thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def write_y4m(path: Path, frame_bgr: np.ndarray, frames: int = 20, fps: int = 10) -> Path:
-    height, width = frame_bgr.shape[:2]
-    planes = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2YUV_I420).tobytes()
-    with open(path, "wb") as video:
-        video.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            video.write(b"FRAME\n" + planes)
-    return path
 
 
 def launch(playwright, video: Path | None):

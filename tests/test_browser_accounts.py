@@ -1,7 +1,8 @@
 """Accounts in real headless Chromium: sign up → design → generate → log out → gone → log in → still there,
 keyboard-usable forms with labels."""
 
-from . import images
+from testkit import images
+
 from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 
 PASSWORD = "correct horse battery staple 7"

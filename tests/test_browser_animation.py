@@ -10,8 +10,8 @@ from PIL import Image
 from avatars import animation
 from avatars.models import SavedAvatar
 from ml.labels import EMOTIONS
+from testkit import images
 
-from . import images
 from .test_browser import pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 from .test_browser_calibration import LABEL, STATE, open_generate_page
 

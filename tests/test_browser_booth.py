@@ -6,7 +6,8 @@ Copy image and Download beside the avatar; no console error or CSP violation."""
 
 import pytest
 
-from . import images
+from testkit import images
+
 from .test_browser import ARTIFACTS, create_avatar, download, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 from .test_browser_csp import REPORT_VIOLATIONS
 from .test_browser_phone import PHONE

@@ -16,8 +16,8 @@ from PIL import Image
 from avatars.models import SavedAvatar
 from avatars.rendering import render_png
 from ml.labels import EMOTIONS
+from testkit import images
 
-from . import images
 from .test_browser import create_avatar, download, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 
 PORTRAITS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "portraits-dev"

@@ -6,7 +6,8 @@ error fails the test."""
 
 import re
 
-from . import images
+from testkit import images
+
 from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
 from .test_browser_calibration import STATE
 

@@ -10,8 +10,8 @@ from PIL import Image
 
 from avatars.models import share_query
 from avatars.presets import preset
+from testkit import images
 
-from . import images
 from .test_browser import ARTIFACTS, create_avatar, download, launch, pytestmark  # noqa: F401 (the marks and the Playwright fixture apply here too)
 
 LAPTOP = {"width": 1280, "height": 800}

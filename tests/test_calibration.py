@@ -13,8 +13,7 @@ import pytest
 from emotions import BaselineError, parse_baseline
 from ml.calibration import CALIBRATION_STRENGTH, NEUTRAL_BONUS, baseline_from_readings, calibrate
 from ml.labels import EMOTIONS
-
-from . import images
+from testkit import images
 
 NEUTRAL, SAD, HAPPY = (EMOTIONS.index(name) for name in ("neutral", "sad", "happy"))
 PORTRAITS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "portraits-dev"

@@ -12,18 +12,10 @@ from django.conf import settings
 
 from avatars.models import SavedAvatar
 from avatars.presets import preset
-
-from . import images
+from testkit import images
+from testkit.images import PLACEMENTS, group_photo
 
 URL = "/api/emojify"
-PLACEMENTS = [((60, 80), 300), ((560, 200), 200), ((950, 330), 150)]  # (left, top), side, in a 1280×720 photo
-
-
-def group_photo() -> np.ndarray:
-    photo = np.full((720, 1280, 3), (120, 160, 90), np.uint8)
-    for (left, top), side in PLACEMENTS:
-        photo[top : top + side, left : left + side] = cv2.resize(images.astronaut_face_crop(), (side, side))
-    return photo
 
 
 def post(client, picture: np.ndarray, **fields):
@@ -137,7 +129,7 @@ import io, json, os, re, sys
 import django
 django.setup()
 from django.test import Client
-from tests.images import big_picture
+from testkit.images import big_picture
 
 def kilobytes(key):
     return int(re.search(key + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1))

@@ -12,8 +12,7 @@ from avatars.models import SavedAvatar, share_query
 from avatars.presets import preset
 from avatars.rendering import render_png, render_svg
 from ml.labels import EMOTIONS
-
-from . import images
+from testkit import images
 
 URL = "/api/emoji"
 

@@ -10,8 +10,7 @@ import pytest
 from PIL import Image
 
 from recognition.images import READING_MAX_PIXELS, decode_for_reading
-
-from . import images
+from testkit import images
 
 
 def saved(image: Image.Image, format: str, **options) -> bytes:

@@ -13,8 +13,7 @@ from django.conf import settings
 from PIL import Image
 
 from ml.labels import EMOTIONS
-
-from . import images
+from testkit import images
 
 URL = "/api/emotion"
 

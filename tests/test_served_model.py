@@ -20,8 +20,7 @@ from ml.inference import (
     served_model_paths,
 )
 from ml.preprocess import preprocess_faces
-
-from . import images
+from testkit import images
 
 
 def test_the_shipped_tflite_is_exported_from_the_shipped_weights():
@@ -82,7 +81,7 @@ import io, sys
 import django
 django.setup()
 from django.test import Client
-from tests import images
+from testkit import images
 upload = io.BytesIO(images.encode(images.webcam_frame()))
 upload.name = "frame.jpg"
 response = Client(HTTP_HOST="127.0.0.1").post("/api/emotion", {"image": upload})

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .live_http import running_stack
+from testkit.live_http import running_stack
+
 from .test_serving_stack import unread_bytes
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

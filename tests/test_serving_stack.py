@@ -1,7 +1,7 @@
 """The production pair for real: `manage.py serve` (nginx in front of gunicorn) on loopback, production
 settings over plain HTTP. Slow uploads do not starve the workers, a killed worker loses no later request, and
 every hostile input gets its 4xx JSON, nginx's own refusals included. However fast or busy the host: every
-client talks from a loopback address of its own (tests/live_http.py), so only the rate-limit test meets nginx's
+client talks from a loopback address of its own (testkit/live_http.py), so only the rate-limit test meets nginx's
 per-address limit, and nothing waits on a clock but a bound on a hang (a read times out after 60 s)."""
 
 import io
@@ -19,8 +19,8 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from . import images
-from .live_http import TLS_TERMINATOR, multipart, running_stack
+from testkit import images
+from testkit.live_http import TLS_TERMINATOR, multipart, running_stack
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WORKERS, THREADS = 2, 2

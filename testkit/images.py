@@ -1,6 +1,9 @@
-"""Test pictures built from real photographs that installed packages ship (never from FER2013)."""
+"""Test pictures built from real photographs that installed packages ship (never from FER2013), and a video of one
+for Chromium's fake camera."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -50,3 +53,25 @@ def big_picture(width: int = 7999, height: int = 5000) -> Image.Image:
     face = Image.fromarray(astronaut_face_crop()[:, :, ::-1]).resize((side, side))
     canvas.paste(face, (width * 3 // 8, height * 3 // 10))
     return canvas
+
+
+# Where group_photo puts the astronaut's face: (left, top), side, in a 1280×720 photo.
+PLACEMENTS = [((60, 80), 300), ((560, 200), 200), ((950, 330), 150)]
+
+
+def group_photo() -> np.ndarray:
+    photo = np.full((720, 1280, 3), (120, 160, 90), np.uint8)
+    for (left, top), side in PLACEMENTS:
+        photo[top : top + side, left : left + side] = cv2.resize(astronaut_face_crop(), (side, side))
+    return photo
+
+
+def write_y4m(path: Path, frame_bgr: np.ndarray, frames: int = 20, fps: int = 10) -> Path:
+    """`frames` copies of a BGR frame as a .y4m video, which Chromium's fake camera plays in a loop."""
+    height, width = frame_bgr.shape[:2]
+    planes = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2YUV_I420).tobytes()
+    with open(path, "wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            video.write(b"FRAME\n" + planes)
+    return path
