@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -168,16 +167,18 @@ def calibrated_readings(readings, baselines, **options):
     ]
 
 
-def write_card(name: str, figures: dict) -> None:
+def record_in_card(name: str, figures: dict) -> None:
+    """The figures as the card's real_photos[name] (ml.model_card checks the card before it is written)."""
     from django.conf import settings
 
     from ml.inference import DEFAULT_WEIGHTS
+    from ml.model_card import card_path, read_card, write_card
 
-    card_path = Path(settings.EMOJIFY_MODEL_PATH or DEFAULT_WEIGHTS).with_name("model_card.json")
-    card = json.loads(card_path.read_text())
+    path = card_path(settings.EMOJIFY_MODEL_PATH or DEFAULT_WEIGHTS)
+    card = read_card(path)
     card.setdefault("real_photos", {})[name] = figures
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
-    print(f"wrote the {name} figures to {card_path}")
+    write_card(path, card)
+    print(f"wrote the {name} figures to {path}")
 
 
 def main():
@@ -245,7 +246,7 @@ def main():
         figures["calibration"]["fer"] = scores(subset(labels), subset(peer))
         print(format_scores("  fer package, same photos", figures["calibration"]["fer"]))
     if args.write_card:
-        write_card(
+        record_in_card(
             folder.name,
             figures
             | {

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import cv2
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -21,6 +18,7 @@ from avatars.ownership import avatars_of
 from avatars.presets import preset
 from emotions import EMOTIONS
 from ml.inference import DEFAULT_WEIGHTS
+from ml.model_card import ModelCardError, card_path, read_card
 from recognition.faces import read_faces
 
 from .api import ImageAPIView, json_error
@@ -30,11 +28,11 @@ from .forms import AnimationRequestForm, EmojifyRequestForm, EmojiRequestForm, E
 
 def model_figures() -> dict | None:
     """The served model's measured accuracy (its model card, written beside the weights by ml.train),
-    shown to users so they know how well it sees."""
-    card_path = Path(settings.EMOJIFY_MODEL_PATH or DEFAULT_WEIGHTS).with_name("model_card.json")
+    shown to users so they know how well it sees; none when there is no card or the parts shown do not match
+    its schema (ml.model_card)."""
     try:
-        card = json.loads(card_path.read_text())
-    except (OSError, ValueError):
+        card = read_card(card_path(settings.EMOJIFY_MODEL_PATH or DEFAULT_WEIGHTS), parts=("evaluation", "real_photos"))
+    except ModelCardError:
         return None
     evaluation = card.get("evaluation", {})
     recall = {emotion: scores["recall"] for emotion, scores in evaluation.get("per_class", {}).items()}

@@ -18,7 +18,6 @@ fit (at most --epochs) and stretches or shortens the cosine learning-rate decay 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -225,6 +224,7 @@ def main(argv=None) -> int:
     from .labels import EMOTIONS
     from .metrics import format_report
     from .model import MIRROR_ONLY, KerasMirrorClassifier, TrainingAugmentation, build_model, fastest_compute_policy
+    from .model_card import CARD_NAME, write_card
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
     from .schedule import KeepBest, TimeBudget, Validation, WarmupCosineDecay
@@ -429,7 +429,7 @@ def main(argv=None) -> int:
             **report,
         },
     }
-    (output_dir / "model_card.json").write_text(json.dumps(card, indent=2))
+    write_card(output_dir / CARD_NAME, card)  # checked against ml.model_card.SCHEMA first
     plot_training_curves(
         history,
         output_dir / "training_curves.png",
@@ -443,7 +443,7 @@ def main(argv=None) -> int:
     written = (
         [weights_path.name]
         + ([served_path.name] if served_path else [])
-        + ["model_card.json", "training_curves.png", "confusion_matrix.png"]
+        + [CARD_NAME, "training_curves.png", "confusion_matrix.png"]
     )
     print(f"wrote {', '.join(written)} to {output_dir}")
     if not served_path:
