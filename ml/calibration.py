@@ -14,16 +14,10 @@ anything the face does beyond its resting look stands out. Probabilities are flo
 first: the API rounds them to 4 decimals, and a baseline's 0.0000 would otherwise boost that emotion
 without bound.
 
-The constants were chosen on ../shared/data/portraits-dev (validation only: 410 posed portraits of 9 people)
-read through the served pipeline, each photo against the mean reading of its person's *other* neutral
-photos (`python bench/real_photos.py portraits-dev --sweep`, 2026-11-24, shipped weights). Accuracy / neutral
-recall / lowest class recall: raw 50.2% / 89% / fear 2%; strength 0.75 without bonus 66.3% / 78% / fear 20%;
-strength 1 without bonus 63.9% / 33% (a resting face no longer reads neutral); strength 1, bonus 0.5 65.6% /
-74% / 29%; **strength 1, bonus 1: 65.9% / 100% / fear 25%**; bonus 1.5: 63.2% / 100% / fear 21%. On the
-realfaces photos of people with another neutral photo (different photos, light and cameras, so a harder test
-of the idea) the chosen setting reads 56.4% against 51.4% raw, where strength 0.75 without bonus read 50.6%.
-Kept for the distilled weights shipped 2026-11-30, which read portraits-dev 48.8% raw → 62.2% (bonus 0.5:
-63.2%, four photos more of nine people) and those realfaces photos 53.8% raw → 61.6%.
+The constants were chosen on the portraits-dev photos (validation only), each photo read through the served
+pipeline against the mean reading of its person's *other* neutral photos, by `python bench/real_photos.py
+portraits-dev --sweep`; the sweep's figures, and how each set of shipped weights reads with them, are in
+docs/site.md (How the calibration was chosen) and the model card's `real_photos`.
 
 Pure NumPy: the website (recognition), the generate page's API and the evaluation all call this one module.
 """

@@ -32,8 +32,8 @@ class FusedBatchNormalization(layers.BatchNormalization):
     """Keras batch normalisation whose training step on image tensors runs TensorFlow's fused kernel.
 
     Keras 3 normalises in separate moment, subtract and scale ops; the fused kernel does it in one pass over
-    the activations. Same weights, same function (to float rounding), and about a quarter off a training step
-    of the whole net on a 2-core CPU, most of it in the first block's 48×48 maps (bench/training_speed.py).
+    the activations. Same weights, same function (to float rounding), and a shorter training step, most of the
+    gain in the first block's 48×48 maps (measured by bench/training_speed.py; figures in docs/benchmarks.md).
     Inference, non-image inputs and other Keras backends take the stock path.
     """
 
@@ -85,9 +85,8 @@ def conv_block(x, filters: int, *, pool: bool, weight_decay: float, fused_batch_
 def fastest_compute_policy(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
     """The Keras dtype policy that runs this network fastest on this CPU.
 
-    bfloat16 pays only where oneDNN has matrix hardware for it (Intel AMX). On a 2-core Xeon with AVX-512
-    BF16 but no AMX, a training step of the 48…384-wide net takes 620 ms in bfloat16 and 403 ms in float32
-    (bench/training_speed.py), where an AMX host ran bfloat16 steps (before the fused batch norm) in 376–456 ms.
+    bfloat16 pays only where oneDNN has matrix hardware for it (Intel AMX): without it, even with AVX-512 BF16,
+    a float32 training step is the faster one (bench/training_speed.py; figures in docs/model.md, Precision).
     """
     try:
         flags = Path(cpuinfo).read_text()
@@ -107,7 +106,7 @@ def build_model(
     """Five 3×3 conv layers (BN + ReLU), pooling to 3×3, then a dropout-regularised dense head.
 
     Pooling after conv 1–3 and conv 5 keeps the multiply-adds around 90 M per face, which (with bfloat16
-    on a CPU with AMX) is what lets the whole recipe train on two CPU cores within the hour.
+    on a CPU with AMX) is what lets the whole recipe train on two CPU cores (times in docs/model.md).
     """
     if len(widths) != 5:
         raise ValueError("the design fixes exactly five convolutional layers")
