@@ -11,6 +11,7 @@
   const status = document.getElementById("form-status");
   if (!form || !preview) return;
   const skip = new Set(["csrfmiddlewaretoken", "name", "gender"]);
+  let previewReady = preview.complete;  // the preview of the newest look has come (or failed)
 
   function currentLook() {
     const look = new Map();
@@ -21,27 +22,100 @@
   function updatePreview() {
     const params = new URLSearchParams([...currentLook()]);
     params.set("emotion", emotion.value);
-    preview.src = preview.dataset.previewUrl + "?" + params.toString();
+    const url = preview.dataset.previewUrl + "?" + params.toString();
+    if (url === preview.getAttribute("src")) return;
+    previewReady = false;
+    preview.src = url;  // a preview still on its way is cancelled: only the newest look is worth drawing
+  }
+
+  function previewEnded() {
+    previewReady = true;
+    drawTiles();
   }
 
   // Each tile shows this avatar wearing the tile's option: its URL is the current look with that one part
   // set. Keys keep their order so that unchanged tiles keep their URL (no new request, and the browser cache
   // and the server's render cache are hit).
+  function tileUrl(image, look) {
+    const input = image.previousElementSibling;
+    const [path, query] = (image.getAttribute("src") || image.dataset.want).split("?");
+    const params = new URLSearchParams(query);
+    for (const [key, value] of look) {
+      if (key === input.name) continue;
+      if (value) params.set(key, value);
+      else params.delete(key);
+    }
+    return path + "?" + params.toString();
+  }
+
+  // A new look never aborts a tile's request, and the server draws only tiles someone may see. A tile's URL
+  // waits in data-want until the tile is near the screen (tiles under "More options" wait until it opens), the
+  // preview of the newest look has come (the preview goes first, and a burst of Randoms is one redraw), and the
+  // tile's own request, if one is on its way, has ended. At most MAX_TILE_REQUESTS tile requests are out at
+  // once, the browser's other connections kept for the preview. A tile changed by this script loads eagerly:
+  // this script is its lazy loading.
+  const MAX_TILE_REQUESTS = 4;
+  const tiles = [...form.querySelectorAll(".tiles img")];
+  const near = new Set();     // tiles on or near the screen
+  const loading = new Set();  // tiles with a request this script began, on its way
+  const asked = new Set();    // tiles the browser may be fetching since the page loaded: left as they are
+  for (const image of tiles) {
+    image.addEventListener("load", tileEnded);
+    image.addEventListener("error", tileEnded);
+    if (image.complete) continue;
+    // The browser defers a lazy picture out of sight (its request not begun: nothing to abort), and fetches
+    // one in sight, which may be on its way now.
+    if (image.getClientRects().length === 0) {
+      image.dataset.want = image.getAttribute("src");
+      image.removeAttribute("src");
+    } else asked.add(image);
+  }
+
+  function tileEnded(event) {
+    loading.delete(event.target);
+    asked.delete(event.target);
+    drawTiles();
+  }
+
   function updateTiles() {
     const look = currentLook();
-    for (const image of form.querySelectorAll(".tiles img")) {
-      const input = image.previousElementSibling;
-      const [path, query] = image.getAttribute("src").split("?");
-      const params = new URLSearchParams(query);
-      for (const [key, value] of look) {
-        if (key === input.name) continue;
-        if (value) params.set(key, value);
-        else params.delete(key);
-      }
-      const url = path + "?" + params.toString();
-      if (url !== image.getAttribute("src")) image.src = url;
+    for (const image of tiles) {
+      const url = tileUrl(image, look);
+      if (url === image.getAttribute("src")) delete image.dataset.want;
+      else image.dataset.want = url;
+    }
+    drawTiles();
+  }
+
+  function drawTiles() {
+    if (!previewReady) return;
+    const waiting = tiles.filter((image) => image.dataset.want && near.has(image) && !loading.has(image)
+                                 && !asked.has(image));
+    // Tiles on the screen first, then those just above or below it.
+    const onScreen = (image) => {
+      const box = image.getBoundingClientRect();
+      return box.bottom > 0 && box.top < window.innerHeight;
+    };
+    waiting.sort((a, b) => onScreen(b) - onScreen(a));
+    for (const image of waiting) {
+      if (loading.size >= MAX_TILE_REQUESTS) break;
+      loading.add(image);
+      image.loading = "eager";
+      image.src = image.dataset.want;
+      delete image.dataset.want;
     }
   }
+
+  if ("IntersectionObserver" in window) {
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) near.add(entry.target);
+        else near.delete(entry.target);
+      }
+      drawTiles();
+    }, { rootMargin: "300px 0px" });
+    for (const image of tiles) observer.observe(image);
+  } else for (const image of tiles) near.add(image);
 
   function update() {
     updatePreview();
@@ -59,14 +133,18 @@
     status.hidden = false;
   }
 
+  let rolls = 0;  // only the newest Random's answer is applied, whatever order the answers come in
+
   async function randomize(event) {
     event.preventDefault();
+    const roll = ++rolls;
     const params = new URLSearchParams({ seed: Math.floor(Math.random() * 2 ** 31) });
     if (form.elements.gender.value) params.set("gender", form.elements.gender.value);
     try {
       const response = await fetch(random.dataset.randomUrl + "?" + params.toString());
       if (!response.ok) throw new Error(response.statusText);
       const { look } = await response.json();
+      if (roll !== rolls) return;
       for (const [name, value] of Object.entries(look)) {
         const field = form.elements[name];
         if (field && name !== "shirt_text") field.value = value;  // a radio group's value checks that radio
@@ -84,6 +162,8 @@
   form.addEventListener("input", (event) => { if (event.target.type === "text") updatePreview(); });
   emotion.addEventListener("change", updatePreview);
   random.addEventListener("click", randomize);
+  preview.addEventListener("load", previewEnded);
+  preview.addEventListener("error", previewEnded);
   // The page came with the preview and the tiles of its look; only a form the browser restored differs.
   window.addEventListener("pageshow", (event) => { if (event.persisted) update(); });
 })();
