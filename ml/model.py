@@ -172,6 +172,22 @@ def fold_batch_norms(model: keras.Model, policy: str) -> keras.Model:
     return inference
 
 
+def adjust_for_prior(model: keras.Model, prior, strength: float) -> None:
+    """Divide the net's readings by its training targets' class shares to the power `strength`, in place.
+
+    Logit adjustment (Menon et al. 2021): subtracting strength · log(prior) from the last layer's bias turns
+    softmax(z) into softmax(z) / prior^strength, renormalised. A net trained on FER+ reads a face as neutral or
+    happy partly because a third and a quarter of its training votes were; at 1 the prior is taken out entirely
+    (every class as likely a priori), at 0 nothing changes.
+    """
+    import numpy as np
+
+    layer = model.get_layer("emotion")
+    kernel, bias = layer.get_weights()
+    shares = np.clip(np.asarray(prior, dtype=np.float64), 1e-3, None)  # a class absent from the targets: no inf
+    layer.set_weights([kernel, (bias - strength * np.log(shares)).astype(bias.dtype)])
+
+
 def random_affine_transforms(batch, seed, *, rotation_degrees: float, zoom: float, shift: float, size: int = FACE_SIZE):
     """One projective-transform row per image: mirror, rotation, zoom and shift composed into a single warp.
 

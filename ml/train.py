@@ -128,6 +128,13 @@ def parse_args(argv=None):
         "its data as well as its start did); 1: the fine-tuned net alone",
     )
     parser.add_argument(
+        "--logit-adjustment",
+        type=float,
+        default=0.0,
+        help="divide the kept net's readings by its training targets' class shares to this power "
+        "(0: off, 1: every class equally likely a priori); FER+'s votes are a third neutral",
+    )
+    parser.add_argument(
         "--ema-momentum",
         type=float,
         default=0.999,
@@ -202,6 +209,9 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.logit_adjustment < 0:
+        print(f"error: --logit-adjustment is a power of 0 or more (got {args.logit_adjustment})", file=sys.stderr)
+        return 2
     if args.init_weights and not Path(args.init_weights).is_file():
         print(f"error: no such weights to start from: {args.init_weights}", file=sys.stderr)
         return 2
@@ -223,7 +233,14 @@ def main(argv=None) -> int:
     from .inference import EmotionClassifier
     from .labels import EMOTIONS
     from .metrics import format_report
-    from .model import MIRROR_ONLY, KerasMirrorClassifier, TrainingAugmentation, build_model, fastest_compute_policy
+    from .model import (
+        MIRROR_ONLY,
+        KerasMirrorClassifier,
+        TrainingAugmentation,
+        adjust_for_prior,
+        build_model,
+        fastest_compute_policy,
+    )
     from .model_card import CARD_NAME, write_card
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
@@ -377,6 +394,14 @@ def main(argv=None) -> int:
         print(
             f"kept {args.keep_fine_tuned:.0%} of the fine-tune, {1 - args.keep_fine_tuned:.0%} of {args.init_weights}",
             flush=True,
+        )
+
+    if args.logit_adjustment:  # the kept net's readings, less the class shares it was taught
+        model.load_weights(weights_path)
+        adjust_for_prior(model, train_y.mean(axis=0), args.logit_adjustment)
+        model.save(weights_path)
+        print(
+            f"readings divided by the training targets' class shares to the power {args.logit_adjustment}", flush=True
         )
 
     # --- the served .tflite, and the kept checkpoint evaluated exactly as the website serves it ---

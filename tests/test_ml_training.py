@@ -316,6 +316,40 @@ def test_a_mirror_only_fine_tune_keeps_the_asked_share_of_itself(tiny_ferplus_cs
     assert train.main(["--data", str(tiny_ferplus_csv), "--keep-fine-tuned", "0.5", "--output-dir", str(tmp_path)]) == 2
 
 
+def test_logit_adjustment_divides_each_reading_by_the_class_shares_to_its_power():
+    """adjust_for_prior(model, prior, s) reads every face as the old reading / prior^s, renormalised."""
+    from ml.model import adjust_for_prior, build_model
+
+    model = build_model(widths=(4, 4, 4, 4, 4), dense_units=8)
+    faces = np.random.default_rng(0).random((5, 48, 48, 1)).astype("float32")
+    prior = np.array([0.09, 0.01, 0.03, 0.27, 0.14, 0.12, 0.34])
+    before = model.predict(faces, verbose=0)
+    adjust_for_prior(model, prior, 0.5)
+    expected = before / np.sqrt(prior)
+    np.testing.assert_allclose(model.predict(faces, verbose=0), expected / expected.sum(1, keepdims=True), rtol=1e-4)
+
+
+def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_targets_log_shares(
+    tiny_ferplus_csv, tmp_path, capsys
+):
+    import keras
+
+    import ml.model  # noqa: F401  (registers the custom layers)
+    from ml.dataset import load_dataset, training_rows
+
+    tiny_run = ["--data", str(tiny_ferplus_csv), "--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8"]
+    tiny_run += ["--dense-units", "8", "--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
+    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "plain")]) == 0
+    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "adjusted"), "--logit-adjustment", "1"]) == 0
+    assert "class shares to the power 1.0" in capsys.readouterr().out
+    shares = training_rows(load_dataset(tiny_ferplus_csv), "Training")[1].mean(axis=0)
+    bias = lambda run: (
+        keras.models.load_model(tmp_path / run / "emotion_cnn.keras").get_layer("emotion").get_weights()[1]
+    )
+    np.testing.assert_allclose(bias("adjusted"), bias("plain") - np.log(np.clip(shares, 1e-3, None)), atol=2e-3)
+    assert json.loads((tmp_path / "adjusted" / "model_card.json").read_text())["training"]["logit_adjustment"] == 1.0
+
+
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
     """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
     code = train.main(
@@ -726,6 +760,7 @@ def test_mixup_blends_faces_and_labels_with_one_weight_of_at_least_half():
         (["--teachers", "absent.keras"], "no such teacher weights: absent.keras"),
         (["--teachers", "absent.keras", "--teacher-readings", "readings.npz"], "not both"),
         (["--init-weights", "absent.keras"], "no such weights to start from: absent.keras"),
+        (["--logit-adjustment", "-0.5"], "--logit-adjustment is a power of 0 or more"),
     ],
 )
 def test_training_refuses_what_it_cannot_do_before_loading_data(arguments, message, tmp_path, capsys):
