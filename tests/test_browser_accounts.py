@@ -9,7 +9,7 @@ PASSWORD = "correct horse battery staple 7"
 
 
 def test_sign_up_design_generate_log_out_and_back_in(live_server, playwright_instance, tmp_path, transactional_db):
-    browser = launch(write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
+    browser = launch(playwright_instance, write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
     context = browser.new_context(permissions=["camera"])
     page = context.new_page()
     errors = []

@@ -27,7 +27,7 @@ def in_view(page, selector: str) -> bool:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_generate_page_is_a_photo_booth(live_server, playwright_instance, tmp_path, size):
-    browser = launch(write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
+    browser = launch(playwright_instance, write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
     context = browser.new_context(accept_downloads=True, permissions=["camera"], **SIZES[size])
     problems, emoji_requests = [], []
     context.expose_binding("reportViolation", lambda source, text: problems.append(text))

@@ -26,7 +26,7 @@ LABEL = "document.getElementById('emotion-label').dataset.emotion"
 
 
 def open_generate_page(playwright_instance, live_server, video: Path):
-    browser = launch(video)
+    browser = launch(playwright_instance, video)
     context = browser.new_context(
         accept_downloads=True, permissions=["camera"], viewport={"width": 1280, "height": 900}
     )

@@ -17,7 +17,7 @@ REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (eve
 
 
 def test_every_page_keeps_to_the_content_security_policy(live_server, playwright_instance, tmp_path, transactional_db):
-    browser = launch(write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
+    browser = launch(playwright_instance, write_y4m(tmp_path / "face.y4m", images.webcam_frame()))
     context = browser.new_context(
         accept_downloads=True,
         permissions=["camera", "clipboard-read", "clipboard-write"],

@@ -27,7 +27,7 @@ def picture(locator) -> np.ndarray:
 
 
 def test_a_shirt_graphic_shows_when_picked(live_server, playwright_instance):
-    browser = launch(None)
+    browser = launch(playwright_instance, None)
     page = browser.new_page(viewport=LAPTOP)
     page.goto(live_server.url + "/avatars/new/?gender=female")  # a scoop-neck top: no graphic shows on it
     summary = page.locator("#more-options > summary")
