@@ -1,7 +1,9 @@
 # Two commands do all the set-up on a fresh Debian/Ubuntu machine with Python 3.11:
-#   make run   — virtualenv in .venv/, install, migrate the SQLite database, serve http://127.0.0.1:8000
+#   make run   — virtualenv in .venv/, install the site's packages (requirements.txt: no TensorFlow, the web
+#                process runs the model with LiteRT), migrate the SQLite database, serve http://127.0.0.1:8000
 #                (make run PORT=8080 HOST=0.0.0.0 serves elsewhere; Python 3.11 or newer, checked first)
-#   make test  — install the test tools (and Debian's chromium and nginx when missing), lint, run every test
+#   make test  — install the training packages (requirements-ml.txt) and the test tools (and Debian's chromium
+#                and nginx when missing), lint, run every test
 #   make serve — the production pair on one machine: nginx on $(PORT) in front of gunicorn (docs/deploy.md)
 # Both are idempotent: the stamps below skip installs that are already up to date.
 PYTHON ?= python3
@@ -47,11 +49,11 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/emojify_speed.py
 	$(BIN)/python bench/animation_speed.py
 
-train: $(VENV)/.runtime-installed
+train: $(VENV)/.ml-installed
 	$(BIN)/python -m ml.train
 
 # After replacing ml/weights/emotion_cnn.keras by hand: write the .tflite the site serves (ml.train does it).
-export: $(VENV)/.runtime-installed
+export: $(VENV)/.ml-installed
 	$(BIN)/python -m ml.export
 
 $(VENV)/.created:
@@ -66,7 +68,12 @@ $(VENV)/.runtime-installed: requirements.txt $(VENV)/.created
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: requirements-test.txt $(VENV)/.runtime-installed
+# TensorFlow, Keras and matplotlib: for training, export and evaluation (and the tests, which do all three).
+$(VENV)/.ml-installed: requirements-ml.txt $(VENV)/.runtime-installed
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-ml.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.ml-installed
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-test.txt
 	touch $@
 

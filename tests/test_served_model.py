@@ -74,6 +74,19 @@ def test_a_stale_export_is_refused_with_the_command_that_fixes_it(tmp_path):
         EmotionClassifier(weights)
 
 
+def run_in_a_fresh_process(code: str) -> subprocess.CompletedProcess:
+    """Python `code` run in a new process with the site's settings, the model preloaded as the web process does."""
+    environment = os.environ | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings", "EMOJIFY_PRELOAD_MODEL": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
 def test_the_web_process_never_imports_tensorflow():
     """A real request through the site's whole stack (settings, URLs, middleware, the emotion view)."""
     code = """
@@ -88,14 +101,37 @@ response = Client(HTTP_HOST="127.0.0.1").post("/api/emotion", {"image": upload})
 assert response.json()["faces"][0]["emotion"] == "happy", response.content
 print(sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "keras", "tf_keras")))
 """
-    environment = os.environ | {"DJANGO_SETTINGS_MODULE": "emojify_site.settings", "EMOJIFY_PRELOAD_MODEL": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    result = run_in_a_fresh_process(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_site_runs_without_the_training_packages():
+    """`make run` installs requirements.txt alone: with TensorFlow, Keras and matplotlib (requirements-ml.txt)
+    unimportable, the model still loads and the home page, the emotion API and an emoji still answer."""
+    code = """
+import importlib.abc, io, sys
+
+class NoTrainingPackages(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras", "tf_keras", "matplotlib"):
+            raise ImportError(f"{name} is not installed (requirements-ml.txt)")
+        return None
+
+sys.meta_path.insert(0, NoTrainingPackages())
+import emojify_site.wsgi  # loads and warms the model, as runserver and gunicorn do
+from django.test import Client
+from testkit import images
+client = Client(HTTP_HOST="127.0.0.1")
+assert client.get("/").status_code == 200
+upload = io.BytesIO(images.encode(images.webcam_frame()))
+upload.name = "frame.jpg"
+assert client.post("/api/emotion", {"image": upload}).json()["faces"][0]["emotion"] == "happy"
+upload.seek(0)
+response = client.post("/api/emoji", {"image": upload, "format": "png"})
+assert response.status_code == 200 and response["X-Emotion"] == "happy", response.content
+print("served")
+"""
+    result = run_in_a_fresh_process(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("served")
