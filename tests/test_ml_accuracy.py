@@ -18,12 +18,12 @@ from .conftest import SHARED_FER, SHARED_FERPLUS
     "a user's fresh clone has no dataset",
 )
 def test_shipped_weights_accuracy_on_public_test():
-    """A regression floor just under the shipped model's measured 67.76% as served (int8 weights). The
-    issue's targets (68% for this test, 70% for the weights) are not met yet: raise this floor when better
-    weights ship."""
+    """FER2013's single labels on its JPEG'd copy: no longer a target (ten taggers disagree with 38% of these
+    labels), kept as a regression floor under the shipped FER+ weights' 64.50% as served (2026-12-04; the
+    FER2013-trained weights before them: 67.76%)."""
     report = evaluate(EmotionClassifier(DEFAULT_WEIGHTS), load_dataset(SHARED_FER).subset("PublicTest"))
     assert report["count"] == 3589
-    assert report["accuracy"] >= 0.676, report["accuracy"]
+    assert report["accuracy"] >= 0.635, report["accuracy"]
 
 
 @pytest.mark.skipif(
@@ -33,11 +33,11 @@ def test_shipped_weights_accuracy_on_public_test():
 )
 def test_shipped_weights_against_ten_taggers_on_public_test():
     """FER+ PublicTest's majority label (3,370 of its 3,579 faces: ties and contempt, unknown or not-a-face
-    majorities left out). The shipped, FER2013-trained weights read 70.18% as served (2026-12-04); the FER+
-    fine-tunes of docs/model.md read 82–85% but were not shipped, so this floor guards today's weights."""
+    majorities left out). The shipped FER+ weights read 79.79% as served (2026-12-04); the FER2013-trained
+    weights before them 70.18%."""
     report = evaluate(EmotionClassifier(DEFAULT_WEIGHTS), load_dataset(SHARED_FERPLUS).subset("PublicTest"))
     assert report["count"] == 3370
-    assert report["accuracy"] >= 0.695, report["accuracy"]
+    assert report["accuracy"] >= 0.79, report["accuracy"]
 
 
 REALFACES = Path(SHARED_FER).parent.parent / "realfaces"
@@ -49,8 +49,8 @@ REALFACES = Path(SHARED_FER).parent.parent / "realfaces"
 )
 def test_shipped_weights_on_real_web_photos():
     """Every realfaces photo (validation only) through the served pipeline, as bench/real_photos.py reads it.
-    The distilled weights read 49.5%, macro recall 47.3% (the weights before them 48.1% / 43.5%; the fer
-    package 46.3% / 42.2%): the floors guard the gain they were shipped for."""
+    The shipped FER+ weights read 62.1%, macro recall 53.6% (the FER2013-trained weights before them 51.4% /
+    49.6%; the fer package 46.3% / 42.3%): the floors guard the gain they were shipped for."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -60,4 +60,4 @@ def test_shipped_weights_on_real_web_photos():
     readings = real_photos.read_ours([real_photos.webcam_frame(image, 288) for *_, image in photos])
     result = real_photos.scores([label for _, label, _, _ in photos], readings)
     assert result["count"] == 2380
-    assert result["accuracy"] >= 0.485 and result["macro_recall"] >= 0.46, result
+    assert result["accuracy"] >= 0.60 and result["macro_recall"] >= 0.52, result
