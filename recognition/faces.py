@@ -29,8 +29,8 @@ WEBCAM_MIN_FACE = 0.1
 PHOTO_MIN_FACE = 0.05
 # Webcam frames are searched coarse-to-fine: first for faces of at least this share — a person within
 # about a metre of a laptop camera, whose face spans 25–50% of the frame's height — in a sixth of the
-# time, and only when none is there down to WEBCAM_MIN_FACE (bench/detector_tuning.py: 76.2% of faces found
-# against 76.6% with a 20% first pass; on the benchmark's webcam frames detection takes 1.4 ms instead of 2.6).
+# time, and only when none is there down to WEBCAM_MIN_FACE: about as many faces found as with a 20% first pass,
+# in about half the detection time (bench/detector_tuning.py; its figures: docs/benchmarks.md).
 WEBCAM_FIRST_PASS_FACE = 0.25
 # A photo (every face counts) is searched band by band, each size of face at the resolution the webcam path
 # searches it: faces of at least WEBCAM_FIRST_PASS_FACE of the shorter side, then down to WEBCAM_MIN_FACE,

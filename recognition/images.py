@@ -24,11 +24,11 @@ ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 DRAFTABLE_FORMATS = {"JPEG", "MPO"}  # can be decoded at 1/2, 1/4 or 1/8 size
 # Reading faces needs no more (1920×1080): the detector looks for faces of at least a tenth of the shorter side
 # and shrinks the image until such a face fills its 24-px window, and the model reads 48×48 crops, so even a
-# JPEG read at 1/8 scale keeps every readable face above 48 px. PNG and WebP have no reduced-size decode: a
-# 2560×1600 PNG costs 128 ms of CPU on /api/emotion, a 7999×5000 one 0.8 s (bench/big_images_speed.py).
+# JPEG read at 1/8 scale keeps every readable face above 48 px. PNG and WebP have no reduced-size decode, so their
+# cost grows with every pixel (bench/big_images_speed.py; its figures: docs/deploy.md).
 READING_MAX_PIXELS = 1920 * 1080
-# ...so PNG and WebP are read up to a tall phone's screenshot (1440×3200: about 100 ms to decode a photo-like
-# one on a 2-core host), then shrunk to READING_MAX_PIXELS; bigger ones are refused.
+# ...so PNG and WebP are read up to a tall phone's screenshot (1440×3200), then shrunk to READING_MAX_PIXELS;
+# bigger ones are refused.
 UNDRAFTABLE_MAX_PIXELS = 1440 * 3200
 # /api/emojify answers the picture with its faces covered, so it decodes the picture no bigger than it answers:
 # at most 1920×1080 pixels (a 40-megapixel photo would cost 2.5 GB and 6 s of a core, issue 35), a bigger JPEG
