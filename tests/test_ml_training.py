@@ -8,6 +8,9 @@ import pytest
 from ml import evaluate, train
 from ml.labels import EMOTIONS
 
+# The small net the `trained` fixture makes, as students and fine-tunes of it must be.
+STUDENT_NET = ["--batch-size", "32", "--widths", "8,16,16,32,32", "--dense-units", "32"]
+
 
 def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Seven learnable classes: a bright bar at a class-specific angle on a noisy background."""
@@ -552,12 +555,7 @@ def test_distillation_reads_the_training_faces_and_trains_on_the_mixed_labels(tr
                 str(output),
                 "--epochs",
                 "2",
-                "--batch-size",
-                "32",
-                "--widths",
-                "8,16,16,32,32",
-                "--dense-units",
-                "32",
+                *STUDENT_NET,
                 "--teacher-readings",
                 str(readings_path),
                 "--distill",
@@ -666,12 +664,7 @@ def test_online_distillation_trains_on_the_teachers_reading_of_each_augmented_fa
                 str(output),
                 "--epochs",
                 "2",
-                "--batch-size",
-                "32",
-                "--widths",
-                "8,16,16,32,32",
-                "--dense-units",
-                "32",
+                *STUDENT_NET,
                 "--teachers",
                 str(teacher),
                 str(teacher),
@@ -786,12 +779,7 @@ def test_fine_tuning_starts_from_the_given_weights(trained, tiny_csv, tmp_path):
         str(tiny_csv),
         "--epochs",
         "1",
-        "--batch-size",
-        "32",
-        "--widths",
-        "8,16,16,32,32",
-        "--dense-units",
-        "32",
+        *STUDENT_NET,
         "--ema-momentum",
         "0",
     ]
