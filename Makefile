@@ -2,8 +2,9 @@
 #   make run   — virtualenv in .venv/, install the site's packages (requirements.txt: no TensorFlow, the web
 #                process runs the model with LiteRT), migrate the SQLite database, serve http://127.0.0.1:8000
 #                (make run PORT=8080 HOST=0.0.0.0 serves elsewhere; Python 3.11 or newer, checked first)
-#   make test  — install the training packages (requirements-ml.txt) and the test tools (and Debian's chromium
-#                and nginx when missing), lint, run every test
+#   make test  — install the training packages (requirements-ml.txt) and the test tools (and Debian's chromium,
+#                nginx and postgresql when missing), lint, run every test on SQLite, then again those that touch
+#                the database on a throw-away PostgreSQL cluster
 #   make serve — the production pair on one machine: nginx on $(PORT) in front of gunicorn (docs/deploy.md)
 # Both are idempotent: the stamps below skip installs that are already up to date.
 PYTHON ?= python3
@@ -14,15 +15,21 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 NGINX := /usr/sbin/nginx
+# Debian's PostgreSQL server binaries (initdb, pg_ctl) live in /usr/lib/postgresql/<version>/bin.
+POSTGRESQL := $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin/initdb)))
 
-.PHONY: run test lint format bench train export serve
+.PHONY: run test lint format bench train export serve postgresql-server
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: lint /usr/bin/chromium $(NGINX)
+# Two passes: every test on SQLite; then the tests that touch the database (migrations from empty, accounts,
+# avatars, the browser walks, the two-node stack of tests/test_scale_out.py) on a throw-away PostgreSQL cluster
+# that testkit/postgres.py starts in a temporary folder on a free loopback port and removes at the end.
+test: lint /usr/bin/chromium $(NGINX) postgresql-server
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --database postgresql
 
 # Style is checked, not remembered: ruff (pyproject.toml) lints and checks the formatting of the whole tree.
 lint: $(VENV)/.test-installed
@@ -85,3 +92,11 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.ml-installed
 $(NGINX):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx
+
+# Debian's PostgreSQL server, when no /usr/lib/postgresql/*/bin/initdb is there yet; the tests never use the
+# package's own cluster or service (testkit/postgres.py runs its own).
+postgresql-server:
+ifeq ($(POSTGRESQL),)
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql
+endif

@@ -4,14 +4,17 @@ sends 8) over a keep-alive connection from its own loopback
 address (127.0.0.10, .11, …), so nginx's per-address rate limit sees N users, as it would.
 
     python bench/http_load.py [--clients 20] [--seconds 60] [--mix emotion=6,emoji=2,preview=3,sticker=1]
-                              [--rate 0] [--port 8000 | --start [--workers 2 --threads 4]]
+                              [--rate 0] [--port 8000 | --start [--workers 2 --threads 4] [--nodes N]]
 
 The mix: `emotion` POST /api/emotion with a 640×480 webcam JPEG (the live page's request), `emoji` POST
 /api/emoji (frame + look → 256 px PNG), `preview` GET /avatars/preview.svg (the designer's live preview),
 `sticker` GET /avatars/emoji/<emotion>.png (a share link's PNG); looks and emotions vary between requests.
 With --start it starts `manage.py serve` itself (production settings over plain HTTP, a throw-away
-database) and stops it after; otherwise it loads the stack already on --port (loopback only). Prints
-throughput, p50/p95/p99 per endpoint, errors by status, and each gunicorn worker's RSS after the run.
+database) and stops it after; with --nodes N it starts a throw-away PostgreSQL cluster (testkit/postgres.py)
+and N app nodes instead (`serve --bind`, --workers × --threads each, on loopback ports of their own) behind one
+nginx (`serve --upstream`): scaled out as on N machines, here on one. Otherwise it loads the stack already on
+--port (loopback only). Prints throughput, p50/p95/p99 per endpoint, errors by status, and each gunicorn
+worker's RSS after the run.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from testkit import images  # noqa: E402
-from testkit.live_http import ApiClient, running_stack  # noqa: E402
+from testkit.live_http import ApiClient, running_nodes, running_stack  # noqa: E402
+from testkit.postgres import running_cluster  # noqa: E402
 
 TOPS = ("BUN", "BOB", "CURLY", "CAESAR", "BIG_HAIR")
 SKINS = ("TANNED", "PALE", "BROWN", "DARK_BROWN", "LIGHT")
@@ -90,13 +94,11 @@ class Load:
         client.close()
 
 
-def worker_rss_mb(master_pid: int | None) -> list[float]:
-    """RSS of each gunicorn worker: the children of the given master, or of any emojify gunicorn master."""
-    masters = (
-        [master_pid]
-        if master_pid
-        else [int(path.name) for path in Path("/proc").iterdir() if path.name.isdigit() and _is_gunicorn_master(path)]
-    )
+def worker_rss_mb(master_pids: list[int] | None) -> list[float]:
+    """RSS of each gunicorn worker: the children of the given masters, or of any emojify gunicorn master."""
+    masters = master_pids or [
+        int(path.name) for path in Path("/proc").iterdir() if path.name.isdigit() and _is_gunicorn_master(path)
+    ]
     sizes = []
     for master in masters:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
@@ -145,23 +147,45 @@ def main() -> int:
     )
     parser.add_argument("--port", type=int, default=8000, help="the running stack's port on 127.0.0.1")
     parser.add_argument("--start", action="store_true", help="start `manage.py serve` for the run, then stop it")
-    parser.add_argument("--workers", type=int, default=2, help="with --start")
-    parser.add_argument("--threads", type=int, default=4, help="with --start")
+    parser.add_argument("--workers", type=int, default=2, help="with --start (per node with --nodes)")
+    parser.add_argument("--threads", type=int, default=4, help="with --start (per node with --nodes)")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=0,
+        help="with --start: this many app nodes behind one nginx, "
+        "on a throw-away PostgreSQL (0: the one-machine stack on SQLite)",
+    )
     args = parser.parse_args()
     if not 0 < args.seconds <= 600 or not 0 < args.clients <= 200:
         raise SystemExit("--seconds must be in (0, 600] and --clients in (0, 200]: this is a bounded bench")
     endpoints = parse_mix(args.mix)
+    if args.nodes and not args.start:
+        raise SystemExit("--nodes goes with --start")
+    if args.start and args.nodes:
+        with (
+            running_cluster() as cluster,
+            running_nodes(
+                cluster.create_database("bench"), nodes=args.nodes, workers=args.workers, threads=args.threads
+            ) as scaled,
+        ):
+            print(
+                f"started {args.nodes} app node{'s' * (args.nodes > 1)} ({args.workers} worker"
+                f"{'s' * (args.workers > 1)} × {args.threads} threads each) behind one nginx, on PostgreSQL, "
+                f"in {scaled.started_seconds:.1f} s"
+            )
+            return run(args, endpoints, scaled.port, scaled.master_pids)
     if args.start:
         with running_stack(workers=args.workers, threads=args.threads) as stack:
             print(
                 f"started nginx → gunicorn ({args.workers} workers × {args.threads} threads) in "
                 f"{stack.started_seconds:.1f} s"
             )
-            return run(args, endpoints, stack.port, stack.master_pid)
+            return run(args, endpoints, stack.port, [stack.master_pid])
     return run(args, endpoints, args.port, None)
 
 
-def run(args, endpoints: list[str], port: int, master_pid: int | None) -> int:
+def run(args, endpoints: list[str], port: int, master_pids: list[int] | None) -> int:
     load = Load(port, images.encode(images.webcam_frame()))
     warm = ApiClient("127.0.0.1", port, source="127.0.0.9")
     for endpoint in sorted(set(endpoints)):  # one of each first: nothing below pays a first-call cost
@@ -193,7 +217,7 @@ def run(args, endpoints: list[str], port: int, master_pid: int | None) -> int:
         "errors by status: "
         + (", ".join(f"{status}: {count}" for status, count in sorted(errors.items(), key=str)) if errors else "none")
     )
-    sizes = worker_rss_mb(master_pid)
+    sizes = worker_rss_mb(master_pids)
     print(
         "worker RSS after the run: "
         + (", ".join(f"{size:.0f} MB" for size in sizes) if sizes else "no gunicorn worker found")

@@ -10,7 +10,8 @@ class ProxiedClientAddressMiddleware:
 
     Believed only from a peer on gunicorn's Unix socket, which `manage.py serve` puts in a folder only nginx's
     worker may enter, and nginx always overwrites the header: a client cannot choose its own address. A
-    request over TCP — even from this machine's loopback — keeps its own peer address.
+    request over TCP — even from this machine's loopback — keeps its own peer address, unless it comes from a
+    balancer's address in settings.PROXY_ADDRESSES (an app node of its own: `manage.py serve --bind`).
     """
 
     def __init__(self, get_response):
@@ -18,7 +19,8 @@ class ProxiedClientAddressMiddleware:
 
     def __call__(self, request):
         forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
-        if settings.BEHIND_PROXY and forwarded and request.META.get("REMOTE_ADDR") == UNIX_SOCKET_PEER:
+        peer = request.META.get("REMOTE_ADDR")
+        if settings.BEHIND_PROXY and forwarded and (peer == UNIX_SOCKET_PEER or peer in settings.PROXY_ADDRESSES):
             request.META["REMOTE_ADDR"] = forwarded
         return self.get_response(request)
 

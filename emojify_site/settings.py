@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 # Behind the repo's nginx (manage.py serve sets this), every request comes from nginx's loopback address:
 # the client's own is in nginx's X-Real-IP header (the log-in throttle counts failures per address).
 BEHIND_PROXY = env_flag("DJANGO_BEHIND_PROXY", False)
+# An app node on its own machine (manage.py serve --bind) is reached over TCP from the balancer's nginx: its
+# X-Real-IP is believed from these peer addresses only (serve --balancer sets them).
+PROXY_ADDRESSES = env_list("DJANGO_PROXY_ADDRESSES", "")
 
 MIDDLEWARE = [
     "emojis.middleware.JsonApiErrorsMiddleware",  # outermost: sees the errors of every layer below
@@ -89,7 +92,35 @@ TEMPLATES = [
 WSGI_APPLICATION = "emojify_site.wsgi.application"
 ASGI_APPLICATION = "emojify_site.asgi.application"
 
-DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
+
+def database_from_url(url: str) -> dict:
+    """DATABASE_URL read into Django's setting, or one line saying what is wrong with it (never the password).
+    Managed PostgreSQL: TLS through the URL's query (?sslmode=verify-full&sslrootcert=/path/ca.pem), how long a
+    connection is kept open between requests in DATABASE_CONN_MAX_AGE (seconds; 0: one per request), and a
+    kept connection is checked before a request uses it (the server may have closed it meanwhile)."""
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        shown = f"'{scheme}://…'" if scheme else "no scheme"
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or sqlite:/// (it has {shown}), "
+            "e.g. DATABASE_URL=postgres://user:password@host:5432/emojify"
+        )
+    max_age = os.environ.get("DATABASE_CONN_MAX_AGE", "60").strip()
+    if not max_age.isdigit():
+        raise ImproperlyConfigured(f"DATABASE_CONN_MAX_AGE must be a whole number of seconds, not {max_age!r}")
+    try:
+        database = dj_database_url.parse(url, conn_max_age=int(max_age), conn_health_checks=True)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {str(error).splitlines()[0]}") from None
+    if scheme != "sqlite":  # a database that does not answer is said within seconds, not after minutes
+        database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
+    return database
+
+
+DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+DATABASES = {
+    "default": database_from_url(os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"

@@ -151,56 +151,161 @@ class Stack:
 TLS_TERMINATOR = "127.0.0.1"
 
 
+def production_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """This process's environment without its Django and database settings, plus production settings over
+    plain HTTP on `database_url`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
+    return env | PRODUCTION_OVER_PLAIN_HTTP | {"DATABASE_URL": database_url} | extra
+
+
+def prepare(env: dict[str, str]) -> None:
+    """migrate and collectstatic, as `make serve` does before serving."""
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, timeout=180, check=True
+        )
+
+
 @contextlib.contextmanager
-def running_stack(*, workers: int, threads: int, timeout: float = 600, https: bool = False):
-    """`manage.py serve` on free loopback ports with a fresh SQLite database; stopped on exit. With `https`,
-    production's HTTPS settings, as behind a TLS terminator that sends X-Forwarded-Proto: https. It waits for
-    the stack to say it serves, however long a busy host takes; `timeout` only stops a stack that hangs."""
+def serving(arguments: list[str], env: dict[str, str], log_path: Path, *, timeout: float = 600):
+    """`manage.py serve ARGUMENTS` in a session of its own (os.killpg takes it down whole, as a machine that
+    dies); yields (process, the line saying what it serves) once it says so, however long a busy host takes;
+    `timeout` only stops one that hangs. SIGTERM at the end, unless it is gone already."""
+    with open(log_path, "w+") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", *arguments],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            line = ""
+            while not line.startswith("serving "):
+                if time.monotonic() - started > timeout or process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"serve {' '.join(arguments)} did not start:\n" + log.read()[-3000:])
+                line = process.stdout.readline()
+            yield process, line
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+
+
+def master_pid(line: str) -> int:
+    """gunicorn's master pid, from the line `manage.py serve` says what it serves in."""
+    return int(line.split("master pid ")[1].split(",")[0])
+
+
+@contextlib.contextmanager
+def running_stack(
+    *, workers: int, threads: int, timeout: float = 600, https: bool = False, database_url: str | None = None
+):
+    """`manage.py serve` on free loopback ports with a fresh SQLite database (or the empty database at
+    `database_url`, migrated here); stopped on exit. With `https`, production's HTTPS settings, as behind a TLS
+    terminator that sends X-Forwarded-Proto: https. It waits for the stack to say it serves, however long a busy
+    host takes; `timeout` only stops a stack that hangs."""
     with tempfile.TemporaryDirectory(prefix="emojify-stack-") as folder:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-        env |= PRODUCTION_OVER_PLAIN_HTTP | {"DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"}
+        env = production_environment(database_url or f"sqlite:///{folder}/db.sqlite3")
         if https:
             env["DJANGO_HTTPS"] = "1"
         behind_tls = {"X-Forwarded-Proto": "https"} if https else {}
-        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-            subprocess.run(
-                [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, timeout=180, check=True
-            )
+        prepare(env)
         port = free_port()
-        with open(Path(folder) / "serve.log", "w+") as log:
-            started = time.monotonic()
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "serve",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                    "--threads",
-                    str(threads),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
+        started = time.monotonic()
+        arguments = ["--port", str(port), "--workers", str(workers), "--threads", str(threads)]
+        with serving(arguments, env, Path(folder) / "serve.log", timeout=timeout) as (_, line):
+            stack = Stack(port, master_pid(line), 0.0)
+            for _ in range(2 * workers):  # ready: the site answers through nginx, on every worker
+                client = stack.client(source=TLS_TERMINATOR if https else None)
+                assert client.request("GET", "/api/csrf", headers=behind_tls).status == 200
+            stack.started_seconds = time.monotonic() - started
+            yield stack
+
+
+@dataclass
+class Node:
+    """An app node of a scaled-out stack: `manage.py serve --bind` (gunicorn alone) on its own loopback port."""
+
+    port: int
+    process: subprocess.Popen  # leader of its own session: os.killpg takes the node down whole
+    master_pid: int
+    access_log: Path
+
+    def requests_served(self, path: str = "") -> int:
+        """Requests gunicorn logged (only those to `path`, when given): which node answered what."""
+        if not self.access_log.exists():
+            return 0
+        lines = self.access_log.read_text().splitlines()
+        return sum(f" {path}" in line for line in lines) if path else len(lines)
+
+    def down(self) -> bool:
+        """Its port refuses connections, as a dead machine's does."""
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return True
+        return False
+
+
+@dataclass
+class ScaledOut:
+    nodes: list[Node]
+    port: int  # the balancer's nginx
+    started_seconds: float
+
+    @property
+    def master_pids(self) -> list[int]:
+        return [node.master_pid for node in self.nodes]
+
+
+@contextlib.contextmanager
+def running_nodes(database_url: str, *, nodes: int = 2, workers: int = 1, threads: int = 4, timeout: float = 600):
+    """Scaled out on loopback: the empty PostgreSQL database at `database_url` migrated, `nodes` app nodes
+    (`manage.py serve --bind 127.0.0.1:<free port>`, each `workers` × `threads`, its access log kept) and one
+    balancer (`manage.py serve --upstream …` for each), production settings over plain HTTP; all stopped on
+    exit. `timeout` only stops a process that hangs while starting."""
+    with tempfile.TemporaryDirectory(prefix="emojify-nodes-") as folder, contextlib.ExitStack() as stack:
+        folder = Path(folder)
+        env = production_environment(database_url)
+        prepare(env)
+        started = time.monotonic()
+        running = []
+        for index in range(nodes):
+            port, access_log = free_port(), folder / f"node-{index}-access.log"
+            process, line = stack.enter_context(
+                serving(
+                    [
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--balancer",
+                        "127.0.0.1",
+                        "--workers",
+                        str(workers),
+                        "--threads",
+                        str(threads),
+                    ],
+                    env | {"GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"},
+                    folder / f"node-{index}.log",
+                    timeout=timeout,
+                )
             )
-            try:
-                line = ""
-                while "serving http" not in line:
-                    if time.monotonic() - started > timeout or process.poll() is not None:
-                        log.seek(0)
-                        raise RuntimeError("the stack did not start:\n" + log.read()[-3000:])
-                    line = process.stdout.readline()
-                master_pid = int(line.split("master pid ")[1].split(",")[0])
-                stack = Stack(port, master_pid, 0.0)
-                for _ in range(2 * workers):  # ready: the site answers through nginx, on every worker
-                    client = stack.client(source=TLS_TERMINATOR if https else None)
-                    assert client.request("GET", "/api/csrf", headers=behind_tls).status == 200
-                stack.started_seconds = time.monotonic() - started
-                yield stack
-            finally:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
+            running.append(Node(port, process, master_pid(line), access_log))
+        port = free_port()
+        stack.enter_context(
+            serving(
+                ["--port", str(port)] + [f"--upstream=127.0.0.1:{node.port}" for node in running],
+                env,
+                folder / "balancer.log",
+                timeout=timeout,
+            )
+        )
+        scaled = ScaledOut(running, port, 0.0)
+        for _ in range(2 * nodes * workers):  # ready: the site answers through the balancer
+            assert ApiClient("127.0.0.1", port, source=Stack.address()).get("/api/csrf").status == 200
+        scaled.started_seconds = time.monotonic() - started
+        yield scaled
