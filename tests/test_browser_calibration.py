@@ -106,9 +106,15 @@ def as_live_frame(frame: np.ndarray) -> np.ndarray:
     return cv2.imdecode(cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], cv2.IMREAD_GRAYSCALE)
 
 
+def clearly(probabilities: np.ndarray, emotion: int, margin: float = 1.5) -> bool:
+    """`emotion` is the reading's top one by `margin` times the runner-up's probability."""
+    return probabilities[emotion] >= margin * np.delete(probabilities, emotion).max()
+
+
 def choose_person(real_photos):
     """The first person (by file name) with a happy take read happy against their neutral takes, and a take
-    of another expression that the raw model misreads but the calibrated reading gets right."""
+    of another expression that the raw model misreads but the calibrated reading gets right, whichever of the
+    person's neutral takes the baseline is made of."""
     from ml.calibration import baseline_from_readings, calibrate
     from recognition.faces import read_faces
 
@@ -123,12 +129,17 @@ def choose_person(real_photos):
         resting = [reading(frame) for frame in neutral]
         if len(neutral) < 2 or any(value is None for value in resting):
             continue
-        baseline = baseline_from_readings(resting)
+        # The page's baseline is the mean of whichever relaxed frames its 2 seconds caught, and its frames pass
+        # through the browser's camera and JPEG, so a take counts only if it reads right clearly (half as likely
+        # again as the runner-up) against every neutral take alone as well as against their mean.
+        baselines = [baseline_from_readings(resting)] + [baseline_from_readings([value]) for value in resting]
         picked = {}
         for name, frame in frames.items():
             emotion = name.split("/")[0]
             raw = reading(frame)
-            if emotion == "neutral" or raw is None or EMOTIONS[int(np.argmax(calibrate(raw, baseline)))] != emotion:
+            if emotion == "neutral" or raw is None:
+                continue
+            if not all(clearly(calibrate(raw, baseline), EMOTIONS.index(emotion)) for baseline in baselines):
                 continue
             if emotion == "happy":
                 picked.setdefault("first", (emotion, frame))
