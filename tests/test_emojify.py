@@ -50,6 +50,16 @@ def test_three_faces_get_three_overlays_in_the_right_places(client):
 
 
 @pytest.mark.django_db
+def test_the_page_picks_your_newest_avatar_first(client, owner):
+    """Emojify a photo puts *your* avatar over the faces: with saved avatars, the newest is chosen, not the default."""
+    SavedAvatar.objects.create(owner=owner, name="Older", gender="female", **preset("female"))
+    newest = SavedAvatar.objects.create(owner=owner, name="Newest", gender="male", **preset("male"))
+    page = client.get("/emojify/").content.decode()
+    assert f'<option value="{newest.pk}" selected>Newest</option>' in page
+    assert page.count(" selected>") == 1
+
+
+@pytest.mark.django_db
 def test_saved_avatar_and_jpeg_output(client, owner):
     avatar = SavedAvatar.objects.create(owner=owner, name="E", gender="female", **preset("female"))
     default = decode(post(client, group_photo()))
