@@ -84,6 +84,32 @@ def test_calibration_flow_and_manual_choice(live_server, playwright_instance, tm
     browser.close()
 
 
+def test_turning_the_camera_off_mid_reading_leaves_it_off(live_server, playwright_instance, tmp_path, transactional_db):
+    """A reading answered after "Turn camera off" does not bring back "Reading your expression live."."""
+    video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
+    browser, page, errors = open_generate_page(playwright_instance, live_server, video)
+    page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=30_000)
+    page.evaluate("""() => {
+      const send = window.fetch;
+      window.__inflight = 0;
+      window.fetch = async (...request) => {
+        window.__inflight += 1;
+        try { return await send(...request); } finally { window.__inflight -= 1; }
+      };
+    }""")
+    # Click the moment a frame is on its way to /api/emotion, so its answer comes after the camera is off.
+    page.evaluate("""() => new Promise((done) => {
+      const poll = setInterval(() => {
+        if (window.__inflight > 0) { clearInterval(poll); document.getElementById('camera-toggle').click(); done(); }
+      }, 1);
+    })""")
+    page.wait_for_function("() => window.__inflight === 0", timeout=30_000)
+    assert page.locator("#camera-status").inner_text() == "Camera off."
+    assert page.get_by_role("button", name="Turn camera on").is_visible()
+    assert errors == []
+    browser.close()
+
+
 # --- live, with a real person's expressions ---
 
 FRAME_RATE = 10

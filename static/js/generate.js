@@ -230,11 +230,12 @@
           const fields = baseline && !calibration ? { image: blob, baseline: JSON.stringify(baseline) } : { image: blob };
           const response = await post(app.dataset.emotionUrl, fields);
           const data = await response.json();
+          if (!running) break;  // the camera was turned off while this frame was read: "Camera off." stays
           if (response.ok) showReading(data, scale);
           else setStatus(cameraStatus, data.error || "The server could not read this frame.", true);
         }
       } catch (error) {
-        setStatus(cameraStatus, "Lost contact with the server; retrying…", true);
+        if (running) setStatus(cameraStatus, "Lost contact with the server; retrying…", true);
       }
       const wait = FRAME_INTERVAL_MS - (performance.now() - started);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
