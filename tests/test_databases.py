@@ -17,6 +17,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from testkit.live_http import free_port
 
+from .test_deploy import manage
+
 
 def test_this_pass_runs_on_the_database_it_names(request, db):
     expected = "postgresql" if request.config.getoption("--database") == "postgresql" else "sqlite"
@@ -46,18 +48,6 @@ def test_the_project_s_migrations_run_from_an_empty_database_and_back():
     executor.migrate(executor.loader.graph.leaf_nodes())  # and from empty again
     assert owned_tables <= set(connection.introspection.table_names())
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
-
-
-def manage(*arguments, **environment):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        env=env | {"EMOJIFY_PRELOAD_MODEL": "0"} | environment,
-        timeout=120,
-    )
 
 
 def one_line(result) -> str:

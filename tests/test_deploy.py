@@ -17,13 +17,15 @@ PRODUCTION = {
 
 
 def manage(*arguments, **environment):
+    """manage.py in a process of its own, with none of this run's DJANGO_/DATABASE_ settings and no model preload
+    unless `environment` says otherwise."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
-        env=env | environment,
+        env=env | {"EMOJIFY_PRELOAD_MODEL": "0"} | environment,
         timeout=120,
     )
 
