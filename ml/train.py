@@ -380,29 +380,29 @@ def main(argv=None) -> int:
     ).history
     best_epoch, epochs_run = int(np.argmax(history["val_mirror_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
-    if args.keep_fine_tuned < 1.0:  # the kept epoch's weights, moved back towards the start's
-        start = build_model(widths=widths, dense_units=args.dense_units)
-        start.load_weights(args.init_weights)
+    if args.keep_fine_tuned < 1.0 or args.logit_adjustment:  # the kept epoch's weights, changed after the fit
         model.load_weights(weights_path)
-        model.set_weights(
-            [
-                args.keep_fine_tuned * tuned + (1.0 - args.keep_fine_tuned) * initial
-                for tuned, initial in zip(model.get_weights(), start.get_weights())
-            ]
-        )
+        if args.keep_fine_tuned < 1.0:  # moved back towards the start's
+            start = build_model(widths=widths, dense_units=args.dense_units)
+            start.load_weights(args.init_weights)
+            model.set_weights(
+                [
+                    args.keep_fine_tuned * tuned + (1.0 - args.keep_fine_tuned) * initial
+                    for tuned, initial in zip(model.get_weights(), start.get_weights())
+                ]
+            )
+            print(
+                f"kept {args.keep_fine_tuned:.0%} of the fine-tune, {1 - args.keep_fine_tuned:.0%} of "
+                f"{args.init_weights}",
+                flush=True,
+            )
+        if args.logit_adjustment:  # readings less the class shares the net was taught
+            adjust_for_prior(model, train_y.mean(axis=0), args.logit_adjustment)
+            print(
+                f"readings divided by the training targets' class shares to the power {args.logit_adjustment}",
+                flush=True,
+            )
         model.save(weights_path)
-        print(
-            f"kept {args.keep_fine_tuned:.0%} of the fine-tune, {1 - args.keep_fine_tuned:.0%} of {args.init_weights}",
-            flush=True,
-        )
-
-    if args.logit_adjustment:  # the kept net's readings, less the class shares it was taught
-        model.load_weights(weights_path)
-        adjust_for_prior(model, train_y.mean(axis=0), args.logit_adjustment)
-        model.save(weights_path)
-        print(
-            f"readings divided by the training targets' class shares to the power {args.logit_adjustment}", flush=True
-        )
 
     # --- the served .tflite, and the kept checkpoint evaluated exactly as the website serves it ---
     # Exporting to TensorFlow Lite needs TensorFlow; on another backend the Keras model with the same mirror
