@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -86,9 +89,9 @@ class KeepBest(keras.callbacks.Callback):
     """Saves `model` — the served net, without the training wrapper, its augmentation or optimizer state —
     whenever the monitored validation figure improves."""
 
-    def __init__(self, model: keras.Model, path, *, monitor: str):
+    def __init__(self, model: keras.Model, path, *, monitor: str, best: float = -np.inf):
         super().__init__()
-        self.served_model, self.path, self.monitor, self.best = model, path, monitor, -np.inf
+        self.served_model, self.path, self.monitor, self.best = model, path, monitor, best
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor, -np.inf)
@@ -115,3 +118,91 @@ class Validation(keras.callbacks.Callback):
         logs["val_loss"] = float(ops.convert_to_numpy(self.loss(self.one_hot, as_is)))
         logs["val_accuracy"] = float(np.mean(as_is.argmax(axis=1) == self.labels))
         logs["val_mirror_accuracy"] = float(np.mean((as_is + mirrored).argmax(axis=1) == self.labels))
+
+
+class ResumableRun:
+    """A run's training state backed up after every epoch, so that a run stopped anywhere goes on from its last
+    finished epoch when started again with the same arguments (`ml.train --resume`): a long recipe can span
+    sessions on a machine where one session cannot finish it.
+
+    The state lives in `directory`: the training wrapper's weights with its optimizer (moments, step count, the
+    moving average of the weights) in two alternating slots, and `run.json`, the commit point, which names the
+    slot of the last finished epoch beside the history so far, the seconds spent fitting and the run's
+    arguments. An epoch's slot is written before its record, so a stop between the two leaves the previous
+    record naming the previous, untouched slot. Two callbacks: :attr:`saver` goes first in `fit`'s list, before
+    `SwapEMAWeights` puts the averaged weights in at the epoch's end (the slot holds the live weights, the
+    average stays in the optimizer), and :attr:`recorder` goes last, once the epoch's validation figures exist.
+    """
+
+    RECORD = "run.json"
+
+    def __init__(self, directory, arguments: dict):
+        self.directory, self.arguments = Path(directory), arguments
+        path = self.directory / self.RECORD
+        self.record = json.loads(path.read_text()) if path.is_file() else {"arguments": arguments, "slot": None}
+        changed = sorted(
+            key
+            for key in self.record["arguments"].keys() | arguments.keys()
+            if self.record["arguments"].get(key) != arguments.get(key)
+        )
+        if changed:
+            raise ValueError(
+                f"{self.directory} holds a run with other arguments ({', '.join(changed)}): give the same ones "
+                "to go on with it, or another --output-dir"
+            )
+        self.record.setdefault("epochs_done", 0)
+        self.record.setdefault("fit_seconds", 0.0)
+        self.history: dict[str, list[float]] = self.record.setdefault("history", {})
+
+    @property
+    def epochs_done(self) -> int:
+        return int(self.record["epochs_done"])
+
+    def best(self, monitor: str) -> float:
+        """The best `monitor` figure of the epochs already run (−inf before the first)."""
+        return max(self.history.get(monitor, []), default=-np.inf)
+
+    def restore(self, trainer: keras.Model) -> int:
+        """Loads the last finished epoch's state into the compiled `trainer`; returns `fit`'s `initial_epoch`."""
+        if self.record["slot"] is None:
+            return 0
+        trainer.optimizer.build(trainer.trainable_variables)  # its variables must exist to be loaded into
+        trainer.load_weights(self.directory / self.record["slot"])
+        return self.epochs_done
+
+    @staticmethod
+    def _slot(epoch: int) -> str:
+        return f"state-{epoch % 2}.weights.h5"
+
+    @property
+    def saver(self) -> keras.callbacks.Callback:
+        run = self
+
+        class SaveState(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                run.directory.mkdir(parents=True, exist_ok=True)
+                self.model.save_weights(run.directory / run._slot(epoch))
+
+        return SaveState()
+
+    @property
+    def recorder(self) -> keras.callbacks.Callback:
+        run = self
+
+        class RecordEpoch(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                self.epoch_started = time.time()
+
+            def on_epoch_end(self, epoch, logs=None):
+                for key, value in (logs or {}).items():
+                    run.history.setdefault(key, []).append(round(float(value), 6))
+                run.record.update(
+                    epochs_done=epoch + 1,
+                    slot=run._slot(epoch),
+                    fit_seconds=round(run.record["fit_seconds"] + time.time() - self.epoch_started, 1),
+                )
+                written = run.directory / (run.RECORD + ".part")
+                written.write_text(json.dumps(run.record, indent=1))
+                os.replace(written, run.directory / run.RECORD)  # atomic: a stop leaves the old record or the new
+
+        return RecordEpoch()

@@ -150,6 +150,13 @@ def parse_args(argv=None):
         help="auto: bfloat16 where the CPU has AMX, else float32 (faster there)",
     )
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: all cores)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="back the training state up in OUTPUT_DIR/resume after every epoch, and go on from there when it "
+        "holds a run of the same arguments (so a long run can be stopped and span sessions; needs "
+        "--time-budget-minutes 0)",
+    )
     return parser.parse_args(argv)
 
 
@@ -212,6 +219,10 @@ def main(argv=None) -> int:
     if args.logit_adjustment < 0:
         print(f"error: --logit-adjustment is a power of 0 or more (got {args.logit_adjustment})", file=sys.stderr)
         return 2
+    if args.resume and args.time_budget_minutes > 0:
+        # A budget replans the learning-rate decay from this session's pace; a resumed run must keep its plan.
+        print("error: --resume runs exactly --epochs: give --time-budget-minutes 0 with it", file=sys.stderr)
+        return 2
     if args.init_weights and not Path(args.init_weights).is_file():
         print(f"error: no such weights to start from: {args.init_weights}", file=sys.stderr)
         return 2
@@ -244,7 +255,7 @@ def main(argv=None) -> int:
     from .model_card import CARD_NAME, write_card
     from .plots import plot_confusion_matrix, plot_training_curves
     from .preprocess import preprocess_faces
-    from .schedule import KeepBest, TimeBudget, Validation, WarmupCosineDecay
+    from .schedule import KeepBest, ResumableRun, TimeBudget, Validation, WarmupCosineDecay
 
     if args.time_budget_minutes > 0 and keras.backend.backend() != "tensorflow":
         # Other backends compile the learning-rate schedule once, so a budget could not reshape it mid-run.
@@ -264,6 +275,21 @@ def main(argv=None) -> int:
     started = time.time()
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    resumable = None
+    if args.resume:
+        try:  # what may differ between the sessions of one run: the threads it has
+            resumable = ResumableRun(
+                output_dir / "resume", {key: value for key, value in vars(args).items() if key != "threads"}
+            )
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if resumable.epochs_done >= args.epochs:
+            print(
+                f"error: {output_dir} holds a finished run of {args.epochs} epochs: its net is there",
+                file=sys.stderr,
+            )
+            return 2
 
     # --- data ---
     try:
@@ -356,9 +382,14 @@ def main(argv=None) -> int:
     weights_path = output_dir / "emotion_cnn.keras"
     # With EMA on, validation and the checkpoint see the averaged weights (Polyak averaging: steadier and
     # usually better than the last step's weights).
-    callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if use_ema else []
+    # A resumed run backs up the live weights before the average is swapped in, and records each epoch last.
+    callbacks = [resumable.saver] if resumable else []
+    if use_ema:
+        callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     callbacks.append(Validation(model, val_x, val.labels, label_smoothing=args.label_smoothing))
-    callbacks.append(KeepBest(model, weights_path, monitor="val_mirror_accuracy"))
+    monitor = "val_mirror_accuracy"
+    best_so_far = resumable.best(monitor) if resumable else -np.inf
+    callbacks.append(KeepBest(model, weights_path, monitor=monitor, best=best_so_far))
     if args.time_budget_minutes > 0:
         budget = TimeBudget(
             schedule,
@@ -368,18 +399,27 @@ def main(argv=None) -> int:
             min_epochs=args.warmup_epochs + 1,
         )
         callbacks.append(budget)
+    initial_epoch = 0
+    if resumable:
+        callbacks.append(resumable.recorder)
+        initial_epoch = resumable.restore(trainer)
+        if initial_epoch:
+            print(f"resuming after epoch {initial_epoch}/{args.epochs} from {resumable.directory}", flush=True)
     history = trainer.fit(
         train_inputs,
         train_y,
         batch_size=args.batch_size,
         epochs=args.epochs,
+        initial_epoch=initial_epoch,
         shuffle=True,
         class_weight=class_weight,
         verbose=2,
         callbacks=callbacks,
     ).history
-    best_epoch, epochs_run = int(np.argmax(history["val_mirror_accuracy"])) + 1, len(history["val_accuracy"])
     fit_seconds = time.time() - started
+    if resumable:  # every session's epochs, and the time they took
+        history, fit_seconds = resumable.history, resumable.record["fit_seconds"]
+    best_epoch, epochs_run = int(np.argmax(history[monitor])) + 1, len(history["val_accuracy"])
     if args.keep_fine_tuned < 1.0 or args.logit_adjustment:  # the kept epoch's weights, changed after the fit
         model.load_weights(weights_path)
         if args.keep_fine_tuned < 1.0:  # moved back towards the start's

@@ -754,6 +754,7 @@ def test_mixup_blends_faces_and_labels_with_one_weight_of_at_least_half():
         (["--teachers", "absent.keras", "--teacher-readings", "readings.npz"], "not both"),
         (["--init-weights", "absent.keras"], "no such weights to start from: absent.keras"),
         (["--logit-adjustment", "-0.5"], "--logit-adjustment is a power of 0 or more"),
+        (["--resume"], "--resume runs exactly --epochs: give --time-budget-minutes 0"),
     ],
 )
 def test_training_refuses_what_it_cannot_do_before_loading_data(arguments, message, tmp_path, capsys):
@@ -824,3 +825,61 @@ def test_fine_tuning_refuses_a_net_of_other_widths(trained, tiny_csv, tmp_path, 
     )
     assert "is not a net of --widths 8,16,16,32,64 and --dense-units 32" in capsys.readouterr().err
     assert not (tmp_path / "run" / "emotion_cnn.keras").exists()
+
+
+def test_a_resumed_run_goes_on_from_its_last_recorded_epoch_with_its_optimizer_state(tiny_csv, tmp_path, capsys):
+    import h5py
+
+    output = tmp_path / "run"
+
+    def run(*extra, epochs=4):
+        return train.main(
+            [
+                "--data",
+                str(tiny_csv),
+                "--output-dir",
+                str(output),
+                "--epochs",
+                str(epochs),
+                "--time-budget-minutes",
+                "0",
+                "--learning-rate",
+                "3e-3",
+                "--ema-momentum",
+                "0.9",
+                "--resume",
+                *STUDENT_NET,
+                *extra,
+            ]
+        )
+
+    assert run() == 0
+    state = output / "resume"
+    record = json.loads((state / "run.json").read_text())
+    assert record["epochs_done"] == 4 and record["slot"] == "state-1.weights.h5"
+    assert len(record["history"]["val_mirror_accuracy"]) == 4
+    with h5py.File(state / "state-0.weights.h5") as saved:  # Adam's moments, step count and weight average
+        assert "optimizer" in saved
+    assert run() == 2  # a finished run is not trained again
+    assert "holds a finished run of 4 epochs" in capsys.readouterr().err
+
+    # A stop after epoch 4's state was written but before its record: the record still names epoch 3's slot,
+    # which epoch 4 wrote beside, not over.
+    record.update(epochs_done=3, slot="state-0.weights.h5")
+    record["history"] = {key: values[:3] for key, values in record["history"].items()}
+    (state / "run.json").write_text(json.dumps(record))
+    first_losses = record["history"]["loss"]
+
+    assert run() == 0
+    assert "resuming after epoch 3/4" in capsys.readouterr().out
+    record = json.loads((state / "run.json").read_text())
+    assert record["epochs_done"] == 4 and record["history"]["loss"][:3] == first_losses
+    # Restored weights and moments: the fourth epoch, at the cosine's tail, goes on from where the third ended;
+    # a fresh net at that learning rate would stay near the first epoch's loss.
+    assert record["history"]["loss"][3] < (first_losses[0] + first_losses[2]) / 2
+    card = json.loads((output / "model_card.json").read_text())
+    assert card["training"]["epochs_run"] == 4 and len(card["history"]["loss"]) == 4
+
+    assert run(epochs=5) == 2  # other arguments: refused, the run left as it was
+    assert "holds a run with other arguments (epochs)" in capsys.readouterr().err
+    assert json.loads((state / "run.json").read_text()) == record
