@@ -26,6 +26,7 @@ def record(page) -> tuple[str, bytes, dict]:
         ring.wait_for(state="visible")
         assert page.locator("#record-countdown").inner_text() in {"1", "2", "3"}
         assert page.get_by_role("button", name="Record 3 s").is_disabled()
+        assert "Recording 3 seconds" in page.locator("#generate-status").inner_text()
     (request,) = posted
     assert request.headers["content-type"] == "application/json"
     return info.value.suggested_filename, open(info.value.path(), "rb").read(), json.loads(request.post_data)

@@ -123,7 +123,8 @@ def test_a_baseline_kept_in_the_tab_reads_against_it(live_server, playwright_ins
 
 
 def test_turning_the_camera_off_mid_reading_leaves_it_off(live_server, playwright_instance, tmp_path, transactional_db):
-    """A reading answered after "Turn camera off" does not bring back "Reading your expression live."."""
+    """A reading answered after "Turn camera off" does not bring back "Reading your expression live.", and the
+    label and the bars are cleared (issue 41: they kept the last reading)."""
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
     page.get_by_role("button", name="Skip calibration").click()
@@ -145,6 +146,16 @@ def test_turning_the_camera_off_mid_reading_leaves_it_off(live_server, playwrigh
     page.wait_for_function("() => window.__inflight === 0", timeout=30_000)
     assert page.locator("#camera-status").inner_text() == "Camera off."
     assert page.get_by_role("button", name="Turn camera on").is_visible()
+    # The label and the bars no longer show the last reading.
+    assert page.locator("#emotion-label").inner_text() == "Camera off"
+    assert page.evaluate(LABEL) is None
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('#bars .bar')].map((bar) => bar.getAttribute('aria-valuenow'))"
+    ) == ["0"] * len(EMOTIONS)
+    page.wait_for_function(  # the bars' width has a short transition
+        "() => [...document.querySelectorAll('#bars .bar span')].every((span) => span.offsetWidth === 0)"
+    )
+    assert "emotion=neutral" in page.locator("#avatar-live").get_attribute("src")
     assert errors == []
     browser.close()
 

@@ -140,6 +140,7 @@
     cameraToggle.textContent = "Turn camera off";
     enable(generateButton, true);
     setStatus(cameraStatus, "Looking for your face…");
+    if (!label.dataset.emotion) label.textContent = "…";  // not "Camera off" any more: the first reading comes
     if (baseline) showCalibration("calibrated");
     else startCalibration();
     readFrames();
@@ -234,6 +235,22 @@
     calibration = null;  // an unfinished calibration is dropped; an earlier baseline stays
     notRelaxed = null;
     showCalibration(baseline ? "calibrated" : "uncalibrated");
+    clearReading();
+  }
+
+  // No camera, no reading: the label, the bars and the avatar no longer show the last one.
+  function clearReading() {
+    recent = [];
+    label.textContent = "Camera off";
+    delete label.dataset.emotion;
+    for (const row of document.querySelectorAll("#bars li")) {
+      row.querySelector(".bar span").style.width = "0%";
+      row.querySelector(".bar").setAttribute("aria-valuenow", 0);
+      row.querySelector(".value").textContent = "—";
+    }
+    barsHelp.textContent = "";
+    if (shownEmotion !== null) avatarLive.src = `${app.dataset.previewUrl}&emotion=neutral`;
+    shownEmotion = null;
   }
 
   function grabFrame(width, quality) {
@@ -421,6 +438,7 @@
     if (!running || calibration || recording) return;
     recording = { startedAt: performance.now(), readings: [] };
     enable(recordButton, false);
+    setStatus(generateStatus, "Recording 3 seconds: your avatar will act out your face…");
     showRecordingProgress();  // the ring and the seconds left appear together
     recordRing.hidden = false;
   }
@@ -438,8 +456,10 @@
     document.getElementById("record-arc").style.strokeDashoffset = 100 - percent;
     recordRing.setAttribute("aria-valuenow", Math.round(percent));
     document.getElementById("record-countdown").textContent = Math.max(1, Math.ceil((RECORD_MS - elapsed) / 1000));
-    if (!running) stopRecording();
-    else if (elapsed >= RECORD_MS) sendRecording(stopRecording());
+    if (!running) {
+      stopRecording();
+      setStatus(generateStatus, "Recording stopped: the camera was turned off.", true);
+    } else if (elapsed >= RECORD_MS) sendRecording(stopRecording());
     else requestAnimationFrame(showRecordingProgress);
   }
 
