@@ -69,6 +69,12 @@ def test_generate_from_photo_answers_where_the_eye_is_without_a_camera(live_serv
 
     # The options: format and size one width, each label on its select's line.
     assert box(page, "#format")["width"] == box(page, "#size")["width"]
+    # An SVG has no pixel size: "PNG size" is off while the format is SVG, on again for PNG (issue 41).
+    assert page.locator("#size").is_enabled()
+    page.locator("#format").select_option("svg")
+    assert page.locator("#size").is_disabled()
+    page.locator("#format").select_option("png")
+    assert page.locator("#size").is_enabled()
     middles = [
         box(page, selector)["y"] + box(page, selector)["height"] / 2
         for selector in ("label[for=record-format]", "#record-format")

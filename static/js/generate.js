@@ -554,6 +554,13 @@
     generate(photoInput.files[0]);
   });
   cameraToggle.addEventListener("click", () => (running ? stopCamera() : startCamera()));
+  // An SVG has no pixel size: "PNG size" is off while the format is SVG (the page, not the server, turns it
+  // off, so without this script nothing is disabled). Also on load, where the browser restored SVG.
+  const formatSelect = document.getElementById("format");
+  const sizeSelect = document.getElementById("size");
+  const syncSize = () => { sizeSelect.disabled = formatSelect.value === "svg"; };
+  formatSelect.addEventListener("change", syncSize);
+  syncSize();
   skipButton.addEventListener("click", skipCalibration);
   recalibrateButton.addEventListener("click", startCalibration);
   recordButton.addEventListener("click", startRecording);
