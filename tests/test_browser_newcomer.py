@@ -164,3 +164,28 @@ def test_the_home_page_shows_what_you_make_on_its_first_screen(live_server, play
     assert box(page, ".model-figures")["y"] > box(page, ".showcase")["y"] + box(page, ".showcase")["height"]
     page.screenshot(path=str(ARTIFACTS / "home-page.png"))
     browser.close()
+
+
+def test_the_home_page_on_a_phone_shows_make_an_avatar_first_and_figures_that_fit(live_server, playwright_instance):
+    """Issue 41: on a 375×812 phone "Make an avatar" sat below the first screen and the figures' table was
+    cramped (four columns scrolling sideways)."""
+    from .test_browser_phone import PHONE
+
+    browser = launch(playwright_instance, None)
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(live_server.url + "/")
+    button = box(page, "a.button:text-is('Make an avatar')")
+    assert button["y"] >= 0 and button["y"] + button["height"] <= PHONE["viewport"]["height"], button
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+    for selector in ("#real-photo-figures", "#recall-figures"):
+        element = page.locator(selector)
+        element.scroll_into_view_if_needed()
+        assert element.evaluate("(e) => e.scrollWidth <= e.clientWidth"), f"{selector} scrolls sideways"
+        smallest = element.evaluate(
+            "(e) => Math.min(...[...e.querySelectorAll('th, td, li')]"
+            ".map((cell) => parseFloat(getComputedStyle(cell).fontSize)))"
+        )
+        assert smallest >= 13, f"{selector}: {smallest} px text"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-phone.png"), full_page=True)
+    browser.close()
