@@ -24,6 +24,11 @@ def test_sign_up_design_generate_log_out_and_back_in(live_server, playwright_ins
     page.get_by_label("Password confirmation").press("Enter")
     page.wait_for_url("**/avatars/")
     assert page.get_by_role("link", name="ada").is_visible()
+    # The welcome, said once, with no stray list marker beside it (issue 41).
+    welcome = page.locator(".messages")
+    assert welcome.inner_text().strip() == "Welcome, ada: your avatars are now yours alone."
+    markers = "[...document.querySelectorAll('.messages, .messages *')].filter((e) => e.matches('li, ul, ol')"
+    assert page.evaluate(f"() => {markers} || getComputedStyle(e).display === 'list-item').length") == 0
 
     generate_url = create_avatar(page, live_server.url)
     page.wait_for_function("() => document.getElementById('camera-status').textContent.length > 0")

@@ -13,7 +13,7 @@ from ml.labels import EMOTIONS
 from testkit import images
 
 from .test_browser import pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
-from .test_browser_calibration import LABEL, STATE, open_generate_page
+from .test_browser_calibration import LABEL, STATE, open_generate_page, resting_reading
 
 
 def record(page) -> tuple[str, bytes, dict]:
@@ -26,6 +26,7 @@ def record(page) -> tuple[str, bytes, dict]:
         ring.wait_for(state="visible")
         assert page.locator("#record-countdown").inner_text() in {"1", "2", "3"}
         assert page.get_by_role("button", name="Record 3 s").is_disabled()
+        assert "Recording 3 seconds" in page.locator("#generate-status").inner_text()
     (request,) = posted
     assert request.headers["content-type"] == "application/json"
     return info.value.suggested_filename, open(info.value.path(), "rb").read(), json.loads(request.post_data)
@@ -37,6 +38,12 @@ def test_record_button_downloads_the_animation_of_the_readings_the_label_shows(
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
     assert page.get_by_role("button", name="Record 3 s").is_disabled()  # not while calibrating
+    # Calibrated to her own smile (the page refuses a smile as a relaxed face, so the test puts that baseline
+    # in the tab), her smile is her resting face.
+    page.evaluate(
+        "(b) => sessionStorage.setItem('emojify-baseline', JSON.stringify(b))", resting_reading(images.webcam_frame())
+    )
+    page.reload()
     # Generous: the first reading loads the model, slow on a busy 2-core host.
     page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=90_000)
     page.wait_for_function(f"() => {LABEL} === 'neutral'", timeout=30_000)  # read against her own smile

@@ -98,8 +98,26 @@ def test_r_records_and_the_recording_self_timer_waits_for_its_countdown(live_ser
     page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion", timeout=60_000)
     page.evaluate("() => document.activeElement.blur()")
     ring = page.get_by_role("progressbar", name="Recording")
-    name, _ = download(page, lambda: (page.keyboard.press("r"), ring.wait_for(state="visible")))
+    parts = ("#record-button", "#timer-record", "#keys-help", ".camera")
+    before = {selector: page.locator(selector).bounding_box() for selector in parts}
+    during = {}
+
+    def record_by_key():
+        page.keyboard.press("r")
+        ring.wait_for(state="visible")
+        during.update({selector: page.locator(selector).bounding_box() for selector in (*parts, "#record-ring")})
+        during["status"] = page.locator("#generate-status").inner_text()
+
+    name, _ = download(page, record_by_key)
     assert name == "emoji-animated.webp"
+    # The status says it records (issue 41: it still named the last download); the ring, over the camera's
+    # corner, moves nothing (it pushed the key help ~50 px down).
+    assert during["status"].startswith("Recording 3 seconds")
+    for selector in parts:
+        assert during[selector] == before[selector], selector
+    camera, drawn = during[".camera"], during["#record-ring"]
+    assert camera["x"] <= drawn["x"] and drawn["x"] + drawn["width"] <= camera["x"] + camera["width"]
+    assert camera["y"] <= drawn["y"] and drawn["y"] + drawn["height"] <= camera["y"] + camera["height"]
 
     # Typing R in a field records nothing.
     page.locator("#record-format").focus()

@@ -69,6 +69,12 @@ def test_generate_from_photo_answers_where_the_eye_is_without_a_camera(live_serv
 
     # The options: format and size one width, each label on its select's line.
     assert box(page, "#format")["width"] == box(page, "#size")["width"]
+    # An SVG has no pixel size: "PNG size" is off while the format is SVG, on again for PNG (issue 41).
+    assert page.locator("#size").is_enabled()
+    page.locator("#format").select_option("svg")
+    assert page.locator("#size").is_disabled()
+    page.locator("#format").select_option("png")
+    assert page.locator("#size").is_enabled()
     middles = [
         box(page, selector)["y"] + box(page, selector)["height"] / 2
         for selector in ("label[for=record-format]", "#record-format")
@@ -157,4 +163,29 @@ def test_the_home_page_shows_what_you_make_on_its_first_screen(live_server, play
                                                             && p.getBoundingClientRect().bottom <= innerHeight); }""")
     assert box(page, ".model-figures")["y"] > box(page, ".showcase")["y"] + box(page, ".showcase")["height"]
     page.screenshot(path=str(ARTIFACTS / "home-page.png"))
+    browser.close()
+
+
+def test_the_home_page_on_a_phone_shows_make_an_avatar_first_and_figures_that_fit(live_server, playwright_instance):
+    """Issue 41: on a 375×812 phone "Make an avatar" sat below the first screen and the figures' table was
+    cramped (four columns scrolling sideways)."""
+    from .test_browser_phone import PHONE
+
+    browser = launch(playwright_instance, None)
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(live_server.url + "/")
+    button = box(page, "a.button:text-is('Make an avatar')")
+    assert button["y"] >= 0 and button["y"] + button["height"] <= PHONE["viewport"]["height"], button
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+    for selector in ("#real-photo-figures", "#recall-figures"):
+        element = page.locator(selector)
+        element.scroll_into_view_if_needed()
+        assert element.evaluate("(e) => e.scrollWidth <= e.clientWidth"), f"{selector} scrolls sideways"
+        smallest = element.evaluate(
+            "(e) => Math.min(...[...e.querySelectorAll('th, td, li')]"
+            ".map((cell) => parseFloat(getComputedStyle(cell).fontSize)))"
+        )
+        assert smallest >= 13, f"{selector}: {smallest} px text"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-phone.png"), full_page=True)
     browser.close()

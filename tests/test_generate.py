@@ -113,7 +113,7 @@ def test_home_shows_the_card_of_the_configured_model(client, settings, tmp_path)
     (tmp_path / "model_card.json").write_text(json.dumps(card))
     settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
     page = client.get("/").content.decode()
-    assert "12 held-out" in page and "MyTest" in page and "<strong>43%</strong>" in page
+    assert "Shown 12 faces it had never seen" in page and "<strong>43%</strong>" in page
 
 
 @pytest.mark.django_db
@@ -130,8 +130,27 @@ def test_home_says_when_the_figure_is_agreement_with_ten_taggers(client, setting
     (tmp_path / "model_card.json").write_text(json.dumps(card))
     settings.EMOJIFY_MODEL_PATH = str(tmp_path / "emotion_cnn.keras")
     page = client.get("/").content.decode()
-    assert "ten people each labelled them" in page and "On 3370 held-out faces" in page
-    assert "<strong>85%</strong>" in page and "we trained on FER2013." not in page
+    assert "each labelled by ten people" in page and "Shown 3370 faces it had never seen" in page
+    assert "<strong>85%</strong>" in page and "most of those ten people saw" in page
+
+
+@pytest.mark.django_db
+def test_home_tells_how_well_it_sees_in_plain_words(client):
+    """Issue 41: a visitor read jargon there (FER2013, FER+, CNN, the `fer` package); the figures stay the
+    shipped model card's."""
+    from ml.inference import DEFAULT_WEIGHTS
+
+    card = json.loads(DEFAULT_WEIGHTS.with_name("model_card.json").read_text())
+    page = client.get("/").content.decode()
+    section = page[page.index("How well it sees") :]
+    for jargon in ("FER2013", "FER+", "CNN", "<code>fer</code>", "held-out", "PublicTest"):
+        assert jargon not in section, jargon
+    assert f"<strong>{round(card['evaluation']['accuracy'] * 100)}%</strong>" in section
+    for emotion, scores in card["evaluation"]["per_class"].items():
+        assert f"<span>{emotion.capitalize()}</span> <strong>{round(scores['recall'] * 100)}%</strong>" in section
+    portraits = card["real_photos"]["portraits-dev"]
+    calibrated = portraits["calibration"]["ours_calibrated"]["accuracy"]
+    assert f"<strong>{round(calibrated * 100)}%</strong>" in section[section.index('id="real-photo-figures"') :]
 
 
 @pytest.mark.django_db
