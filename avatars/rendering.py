@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -34,6 +35,10 @@ def look_key(look: Mapping[str, str]) -> tuple:
     return tuple(sorted((name, str(value)) for name, value in look.items()))
 
 
+def shirt_text(look: Mapping[str, str]) -> str:
+    return look.get("shirt_text") or " "
+
+
 def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = False) -> pa.Avatar:
     expression = EXPRESSIONS[emotion]
     arguments = {name: member(name, look[name]) for name in ATTRIBUTE_ENUMS}
@@ -46,7 +51,7 @@ def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = F
         eyes=expression.eyes,
         eyebrows=expression.eyebrows,
         mouth=expression.mouth,
-        shirt_text=look.get("shirt_text") or " ",
+        shirt_text=shirt_text(look),
         title=f"Avatar feeling {emotion}",
     )
 
@@ -107,10 +112,39 @@ def _colour_fixed_hair(svg: str, look: Mapping[str, str]) -> str:
     return svg
 
 
+# The custom shirt text as python-avatars' custom_text.svg sets it (28 px, centred, baseline at y 259 of the
+# drawing), which left 12 characters running off the shirt: "HELLO WORLD!" showed as "ELLO WORL".
+SHIRT_FONT_FAMILY, SHIRT_FONT_SIZE, SHIRT_LETTER_SPACING = "Avenir-Heavy, Avenir", 28, -0.4590163  # weight 600: bold
+SHIRT_TEXT_BASELINE = 259
+# The narrowest the shirt is where the text sits: the circle background (centre y 160, radius 120) clips it
+# there, 135 units wide at the baseline; the text keeps 8 units clear of each edge.
+SHIRT_TEXT_WIDTH = 2 * math.sqrt(120**2 - (SHIRT_TEXT_BASELINE - 160) ** 2) - 2 * 8
+_SHIRT_TEXT = re.compile(r'(<text id="[^"]*Graphic-Text"[^>]*?) x="50%"')
+
+
+def _fit_shirt_text(svg: str, text: str) -> str:
+    """The shirt text centred on the avatar and shrunk to fit the shirt: the font size from the width cairosvg
+    draws it (PNG, WebP), and that width as textLength for browsers, whose fallback fonts for Avenir differ.
+    x="50%" was the middle of python-avatars' 264-unit drawing but lands 8 units right of it on our square."""
+    if not _SHIRT_TEXT.search(svg):  # no custom text on this look
+        return svg
+
+    def width_at(size: float) -> float:
+        return raster.text_width(text, SHIRT_FONT_FAMILY, size, bold=True, letter_spacing=SHIRT_LETTER_SPACING)
+
+    size, width = SHIRT_FONT_SIZE, width_at(SHIRT_FONT_SIZE)
+    if width > SHIRT_TEXT_WIDTH:
+        size *= SHIRT_TEXT_WIDTH / width  # the width grows with the font size
+        width = width_at(size)
+    attributes = f' x="132" font-size="{size:.2f}" textLength="{width:.2f}" lengthAdjust="spacingAndGlyphs"'
+    return _SHIRT_TEXT.sub(lambda match: match[1] + attributes, svg, count=1)
+
+
 @lru_cache(maxsize=512)
 def _svg(key: tuple, emotion: str, transparent: bool) -> str:
     look = dict(key)
-    svg = _colour_fixed_hair(build_avatar(look, emotion, transparent=transparent).render(), look)
+    svg = build_avatar(look, emotion, transparent=transparent).render()
+    svg = _fit_shirt_text(_colour_fixed_hair(svg, look), shirt_text(look))
     prefix = "av" + hashlib.sha1(repr((key, emotion, transparent)).encode()).hexdigest()[:10] + "-"
     return _square(_scope_ids(svg, prefix))
 

@@ -8,15 +8,16 @@ import zipfile
 from xml.etree import ElementTree
 
 import pytest
+import python_avatars as pa
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageColor
 
 from avatars.expressions import EXPRESSIONS
 from avatars.forms import AvatarForm, LookForm
 from avatars.models import ATTRIBUTES, SavedAvatar
 from avatars.presets import preset
-from avatars.rendering import render_png, render_svg, render_webp
-from avatars.vocabulary import ATTRIBUTE_ENUMS
+from avatars.rendering import SHIRT_TEXT_WIDTH, render_png, render_svg, render_webp
+from avatars.vocabulary import ATTRIBUTE_ENUMS, SHIRT_TEXT_MAX_LENGTH
 from ml.labels import EMOTIONS
 
 LOOK = preset("male") | {"accessory": "SUNGLASSES", "facial_hair": "BEARD_LIGHT"}
@@ -159,6 +160,40 @@ def test_shirt_text_is_escaped_not_markup():
     svg = render_svg(form.look, "happy")
     ElementTree.fromstring(svg)  # still well-formed
     assert "<script" not in svg and "&lt;script&gt;" in svg
+
+
+@pytest.mark.parametrize("text", ["HELLO WORLD!", "WWWWWWWWWWWW"])
+def test_shirt_text_of_any_allowed_length_fits_on_the_shirt(text):
+    """The text's ink (what a render with it changes against one without) lies inside the shirt, clear of its
+    edge in every row: 12 characters ran past the circle that clips the shirt, "HELLO WORLD!" showing as
+    "ELLO WORL"."""
+    import numpy as np
+
+    assert len(text) == SHIRT_TEXT_MAX_LENGTH
+    look = LOOK | {"clothing": "GRAPHIC_SHIRT", "shirt_graphic": "CUSTOM_TEXT", "clothing_color": "BLUE_02"}
+
+    def pixels(shirt_text):
+        return np.asarray(Image.open(io.BytesIO(render_png(look | {"shirt_text": shirt_text}, "happy", 512))), np.int16)
+
+    plain, printed = pixels(""), pixels(text)
+    ink = np.abs(printed - plain).max(axis=2) > 0
+    shirt = np.abs(plain[..., :3] - ImageColor.getrgb(pa.ClothingColor.BLUE_02.value)).max(axis=2) <= 8
+    rows = np.flatnonzero(ink.any(axis=1))
+    assert rows.size >= 10, "the text is too small to read"
+    for row in rows:
+        columns, shirt_columns = np.flatnonzero(ink[row]), np.flatnonzero(shirt[row])
+        assert shirt_columns.size, f"row {row} of the text is off the shirt"
+        assert shirt_columns[0] + 4 <= columns[0] and columns[-1] <= shirt_columns[-1] - 4, f"cut off in row {row}"
+    middle = rows[rows.size // 2]
+    assert np.ptp(np.flatnonzero(ink[middle])) > 0.3 * np.ptp(np.flatnonzero(shirt[middle]))  # not shrunk away
+
+    # Browsers draw Avenir with fonts of their own: the SVG gives them the same width to fill.
+    def text_element(shirt_text):
+        return ElementTree.fromstring(render_svg(look | {"shirt_text": shirt_text}, "happy")).find(".//{*}text")
+
+    assert text_element(text).get("lengthAdjust") == "spacingAndGlyphs"
+    assert float(text_element(text).get("textLength")) <= SHIRT_TEXT_WIDTH
+    assert float(text_element("Hi!").get("font-size")) == 28  # a short text keeps python-avatars' size
 
 
 @pytest.mark.parametrize("size", [128, 512, 1024])
