@@ -105,7 +105,17 @@ def test_random_never_hides_the_eyes_and_keeps_outfits_coherent():
 def test_random_json_and_the_no_javascript_random_link(client):
     look = client.get(reverse("avatars:random"), {"gender": "male", "seed": 42}).json()["look"]
     assert look == random_look("male", 42)
-    assert client.get(reverse("avatars:random"), {"seed": "x"}).status_code == 400
+    # Errors read "field: message", as every other JSON error of the site, not Django's "* seed\n  * …" list.
+    for query, error in (
+        ({"seed": "x"}, "seed: Enter a whole number."),
+        ({"seed": "99999999999999999999999"}, "seed: Ensure this value is less than or equal to 9223372036854775807."),
+        (
+            {"gender": "robot"},
+            "gender: Select a valid choice. robot is not one of the available choices.; seed: This field is required.",
+        ),
+    ):
+        response = client.get(reverse("avatars:random"), query)
+        assert response.status_code == 400 and response.json() == {"error": error}
     page = client.get(reverse("avatars:create"), {"gender": "male", "random": 42}).content.decode()
     assert re.search(rf'name="top" value="{look["top"]}"[^>]* checked>', page)
     assert re.search(r'href="\?[^"]*random=\d+" class="button secondary" id="randomize"', page.replace("&amp;", "&"))
