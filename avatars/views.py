@@ -161,7 +161,7 @@ class AvatarDuplicateView(OwnedAvatarsMixin, View):
     def post(self, request, pk):
         avatar = self.get_avatar()
         avatar.pk = None
-        avatar.name = f"{avatar.name} (copy)"[:60]
+        avatar.name = avatar.name_of_copy()
         avatar.save()
         if over_the_cap(request, avatar):
             messages.error(request, CAP_MESSAGE)

@@ -93,6 +93,20 @@ def test_create_list_edit_duplicate_delete(client):
     client.post(reverse("avatars:duplicate", args=[avatar.pk]))
     copy = SavedAvatar.objects.exclude(pk=avatar.pk).get()
     assert copy.look == avatar.look and copy.name == "Ada (copy)"
+    # A copy of a copy is numbered, not "(copy) (copy)", and stays within the name's 60 characters.
+    for name, expected in (
+        ("Ada (copy)", "Ada (copy 2)"),
+        ("Ada (copy 2)", "Ada (copy 3)"),
+        ("x" * 60, "x" * 53 + " (copy)"),
+    ):
+        copy.name = name
+        copy.save()
+        client.post(reverse("avatars:duplicate", args=[copy.pk]))
+        assert SavedAvatar.objects.latest("pk").name == expected
+    long_copy = SavedAvatar.objects.latest("pk")
+    client.post(reverse("avatars:duplicate", args=[long_copy.pk]))
+    assert SavedAvatar.objects.latest("pk").name == "x" * 51 + " (copy 2)"
+    SavedAvatar.objects.exclude(pk__in=[avatar.pk, copy.pk]).delete()
 
     client.post(reverse("avatars:delete", args=[copy.pk]))
     assert list(SavedAvatar.objects.values_list("pk", flat=True)) == [avatar.pk]
