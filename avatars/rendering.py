@@ -18,6 +18,8 @@ from functools import lru_cache
 import python_avatars as pa
 from PIL import Image
 
+from emotions import FEELINGS
+
 from . import raster
 from .expressions import EXPRESSIONS
 from .vocabulary import ATTRIBUTE_ENUMS, member
@@ -52,7 +54,7 @@ def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = F
         eyebrows=expression.eyebrows,
         mouth=expression.mouth,
         shirt_text=shirt_text(look),
-        title=f"Avatar feeling {emotion}",
+        title=f"Avatar feeling {FEELINGS[emotion]}",
     )
 
 

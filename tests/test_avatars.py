@@ -1,6 +1,7 @@
 """Avatar forms, saved avatars, the expression table, rendering and downloads."""
 
 import io
+import json
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from avatars.models import ATTRIBUTES, SavedAvatar
 from avatars.presets import preset
 from avatars.rendering import SHIRT_TEXT_WIDTH, render_png, render_svg, render_webp
 from avatars.vocabulary import ATTRIBUTE_ENUMS, SHIRT_TEXT_MAX_LENGTH
+from emotions import FEELINGS
 from ml.labels import EMOTIONS
 
 LOOK = preset("male") | {"accessory": "SUNGLASSES", "facial_hair": "BEARD_LIGHT"}
@@ -134,6 +136,20 @@ def test_svg_is_valid_square_xml_and_title_kept():
     root = ElementTree.fromstring(svg)
     assert root.get("width") == root.get("height")
     assert "feeling sad" in svg
+
+
+@pytest.mark.django_db
+def test_sentences_name_feelings_in_the_words_people_write(client, owner):
+    """ "Avatar feeling surprise" is no sentence: the titles (inline in the gallery, in every SVG and the pack) and
+    the generate page's captions read emotions.FEELINGS."""
+    titles = {emotion: ElementTree.fromstring(render_svg(LOOK, emotion)).findtext("{*}title") for emotion in EMOTIONS}
+    assert titles["surprise"] == "Avatar feeling surprised"
+    assert titles["fear"] == "Avatar feeling scared" and titles["disgust"] == "Avatar feeling disgusted"
+    assert titles["happy"] == "Avatar feeling happy" and titles["neutral"] == "Avatar feeling neutral"
+    avatar = SavedAvatar.objects.create(owner=owner, name="F", gender="male", **preset("male"))
+    page = client.get(reverse("generate", args=[avatar.pk])).content.decode()
+    feelings = re.search(r'<script id="feelings" type="application/json">(.*?)</script>', page)[1]
+    assert json.loads(feelings) == FEELINGS  # generate.js's captions: "Your avatar feeling surprised."
 
 
 def test_svg_is_byte_identical_across_processes():

@@ -67,6 +67,7 @@ def test_calibration_flow_and_manual_choice(live_server, playwright_instance, tm
     assert data == render_png(avatar.look, "surprise", 256)
     assert Image.open(io.BytesIO(data)).size == (256, 256)
     assert page.locator("#result").get_attribute("data-emotion") == "surprise"
+    assert page.locator("#result-caption").inner_text() == "Your avatar feeling surprised."  # not "surprise"
 
     # The baseline outlives a reload of the tab; Recalibrate starts again, Skip reads uncalibrated.
     page.reload()
