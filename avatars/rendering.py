@@ -127,7 +127,9 @@ _SHIRT_TEXT = re.compile(r'(<text id="[^"]*Graphic-Text"[^>]*?) x="50%"')
 def _fit_shirt_text(svg: str, text: str) -> str:
     """The shirt text centred on the avatar and shrunk to fit the shirt: the font size from the width cairosvg
     draws it (PNG, WebP), and that width as textLength for browsers, whose fallback fonts for Avenir differ.
-    x="50%" was the middle of python-avatars' 264-unit drawing but lands 8 units right of it on our square."""
+    x="50%" was the middle of python-avatars' 264-unit drawing but lands 8 units right of it on our square; the
+    anchor is an attribute, as the site's Content-Security-Policy drops style="text-anchor: middle" from the
+    SVGs inlined in its pages (the gallery), which drew the text from the middle rightwards."""
     if not _SHIRT_TEXT.search(svg):  # no custom text on this look
         return svg
 
@@ -138,7 +140,9 @@ def _fit_shirt_text(svg: str, text: str) -> str:
     if width > SHIRT_TEXT_WIDTH:
         size *= SHIRT_TEXT_WIDTH / width  # the width grows with the font size
         width = width_at(size)
-    attributes = f' x="132" font-size="{size:.2f}" textLength="{width:.2f}" lengthAdjust="spacingAndGlyphs"'
+    attributes = (
+        f' x="132" text-anchor="middle" font-size="{size:.2f}" textLength="{width:.2f}" lengthAdjust="spacingAndGlyphs"'
+    )
     return _SHIRT_TEXT.sub(lambda match: match[1] + attributes, svg, count=1)
 
 

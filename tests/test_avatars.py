@@ -222,6 +222,7 @@ def test_shirt_text_of_any_allowed_length_fits_on_the_shirt(text):
         return ElementTree.fromstring(render_svg(look | {"shirt_text": shirt_text}, "happy")).find(".//{*}text")
 
     assert text_element(text).get("lengthAdjust") == "spacingAndGlyphs"
+    assert text_element(text).get("text-anchor") == "middle"  # an attribute: the pages' CSP drops style="…"
     assert float(text_element(text).get("textLength")) <= SHIRT_TEXT_WIDTH
     assert float(text_element("Hi!").get("font-size")) == 28  # a short text keeps python-avatars' size
 
