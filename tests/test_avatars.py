@@ -328,6 +328,9 @@ def test_gallery_and_preview_pages(client, owner):
     assert len(ids) == len(set(ids))  # seven avatars on one page, no id collisions
     shared = client.get(reverse("avatars:shared_gallery") + "?" + avatar.share_query)
     assert shared.status_code == 200 and shared.content.decode().count("<svg") == 7
+    # A heading with its subject, saved or shared (a share link's page said "seven expressions").
+    assert "<h1>Seven expressions of G</h1>" in gallery and "<title>Seven expressions of G · emojify</title>" in gallery
+    assert "<h1>Seven expressions of this avatar</h1>" in shared.content.decode()
     preview = client.get(reverse("avatars:preview"), {"top": "BUN", "emotion": "happy"})
     assert preview["Content-Type"] == "image/svg+xml"
     assert client.get(reverse("avatars:preview"), {"emotion": "bored"}).status_code == 400
