@@ -338,3 +338,38 @@ def test_photo_messages_for_people_and_old_results_cleared(live_server, playwrig
     page.wait_for_function("() => document.getElementById('emojify-status').textContent.includes('not an image')")
     assert not status.inner_text().startswith("image:") and status.inner_text().startswith("Not an image")
     browser.close()
+
+
+# The text of each line a box's text wraps into, as drawn: its characters grouped by where they sit.
+TEXT_LINES = """(selector) => [...document.querySelectorAll(selector)].map((box) => {
+  const characters = [];
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let index = 0; index < node.length; index++) {
+      const range = document.createRange();
+      range.setStart(node, index);
+      range.setEnd(node, index + 1);
+      const rect = range.getClientRects()[0];
+      if (rect && rect.width) characters.push({ text: node.data[index], x: rect.left, y: rect.top + rect.height / 2 });
+    }
+  }
+  const lines = [];
+  for (const character of characters.sort((a, b) => a.y - b.y)) {
+    const line = lines.find((candidate) => Math.abs(candidate.y - character.y) < 8);
+    line ? line.characters.push(character) : lines.push({ y: character.y, characters: [character] });
+  }
+  return lines.map((line) => line.characters.sort((a, b) => a.x - b.x).map((c) => c.text).join("").trim());
+})"""
+
+
+def test_gallery_download_links_leave_no_lone_dot_on_a_phone(live_server, playwright_instance):
+    """The download links wrap on a phone's two columns: no line begins or ends with a separator dot (the
+    wave's "WebP sticker · GIF" wrapped as "WebP sticker ·" / "GIF")."""
+    browser = launch(playwright_instance, None)
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(live_server.url + "/avatars/gallery/?gender=female")
+    captions = page.evaluate(TEXT_LINES, ".gallery figcaption")
+    assert len(captions) == 8 and "WebP sticker" in captions[-1] and "GIF" in captions[-1]  # the lines were read
+    for lines in captions:
+        assert not any(line.startswith("·") or line.endswith("·") for line in lines), lines
+    browser.close()
