@@ -41,7 +41,8 @@ def shirt_text(look: Mapping[str, str]) -> str:
     return look.get("shirt_text") or " "
 
 
-def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = False) -> pa.Avatar:
+def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = False, blink: bool = False) -> pa.Avatar:
+    """The avatar wearing `emotion`'s expression; `blink`: with its eyes closed, an animation's blink."""
     expression = EXPRESSIONS[emotion]
     arguments = {name: member(name, look[name]) for name in ATTRIBUTE_ENUMS}
     if transparent:
@@ -50,7 +51,7 @@ def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = F
         arguments["top"] = pa.HatType[look["top"]]
     return pa.Avatar(
         **arguments,
-        eyes=expression.eyes,
+        eyes=pa.EyeType.CLOSED if blink else expression.eyes,
         eyebrows=expression.eyebrows,
         mouth=expression.mouth,
         shirt_text=shirt_text(look),
@@ -147,11 +148,11 @@ def _fit_shirt_text(svg: str, text: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _svg(key: tuple, emotion: str, transparent: bool) -> str:
+def _svg(key: tuple, emotion: str, transparent: bool, blink: bool = False) -> str:
     look = dict(key)
-    svg = build_avatar(look, emotion, transparent=transparent).render()
+    svg = build_avatar(look, emotion, transparent=transparent, blink=blink).render()
     svg = _fit_shirt_text(_colour_fixed_hair(svg, look), shirt_text(look))
-    prefix = "av" + hashlib.sha1(repr((key, emotion, transparent)).encode()).hexdigest()[:10] + "-"
+    prefix = "av" + hashlib.sha1(repr((key, emotion, transparent, blink)).encode()).hexdigest()[:10] + "-"
     return _square(_scope_ids(svg, prefix))
 
 
@@ -161,21 +162,31 @@ def render_svg(look: Mapping[str, str], emotion: str, *, transparent: bool = Fal
 
 
 @lru_cache(maxsize=256)
-def _png(key: tuple, emotion: str, size: int, transparent: bool) -> bytes:
-    return raster.png_bytes(_svg(key, emotion, transparent), size)
+def _png(key: tuple, emotion: str, size: int, transparent: bool, blink: bool = False) -> bytes:
+    return raster.png_bytes(_svg(key, emotion, transparent, blink), size)
 
 
 def render_png(
-    look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *, transparent: bool = False
+    look: Mapping[str, str],
+    emotion: str,
+    size: int = DEFAULT_PNG_SIZE,
+    *,
+    transparent: bool = False,
+    blink: bool = False,
 ) -> bytes:
     if not PNG_SIZES[0] <= size <= PNG_SIZES[1]:
         raise ValueError(f"PNG size must be {PNG_SIZES[0]}–{PNG_SIZES[1]}")
-    return _png(look_key(look), emotion, size, transparent)
+    return _png(look_key(look), emotion, size, transparent, blink)
 
 
-def render_rgba(look: Mapping[str, str], emotion: str, size: int, *, transparent: bool = True) -> Image.Image:
-    """Pillow RGBA image of any size ≥ 1 (for overlays on photos), via the cached PNG where possible."""
-    rendered = render_png(look, emotion, min(max(size, PNG_SIZES[0]), PNG_SIZES[1]), transparent=transparent)
+def render_rgba(
+    look: Mapping[str, str], emotion: str, size: int, *, transparent: bool = True, blink: bool = False
+) -> Image.Image:
+    """Pillow RGBA image of any size ≥ 1 (for overlays on photos, animation frames), via the cached PNG where
+    possible."""
+    rendered = render_png(
+        look, emotion, min(max(size, PNG_SIZES[0]), PNG_SIZES[1]), transparent=transparent, blink=blink
+    )
     image = Image.open(io.BytesIO(rendered)).convert("RGBA")
     return image if image.width == size else image.resize((size, size), Image.LANCZOS)
 
