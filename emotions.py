@@ -1,4 +1,5 @@
-"""The seven emotions every part of emojify speaks of, and the check of a reading of them sent over the API.
+"""The seven emotions every part of emojify speaks of, the words sentences use for them, and the check of a
+reading of them sent over the API.
 
 In FER2013's label order (index = FER2013's `emotion` value), which the model's outputs follow too. Plain
 Python and NumPy: the model (ml), the face reader (recognition), the avatars and the API all read this module,
@@ -13,6 +14,17 @@ from collections.abc import Mapping
 import numpy as np
 
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+# The word a person writes for someone feeling each one ("your avatar feeling scared"): the names above are the
+# model's labels, and "feeling surprise / fear / disgust" is no sentence anyone writes.
+FEELINGS = {
+    "angry": "angry",
+    "disgust": "disgusted",
+    "fear": "scared",
+    "happy": "happy",
+    "sad": "sad",
+    "surprise": "surprised",
+    "neutral": "neutral",
+}
 # A baseline is the mean of readings whose values are rounded to 4 decimals: it sums to 1 within ~0.001.
 BASELINE_SUM_TOLERANCE = 0.05
 

@@ -9,6 +9,11 @@ as the usual gap between readings. The animation samples that sequence every FRA
   the shown one by SWITCH_MARGIN, so two near-equal emotions do not alternate either;
 - **cross-fades**: a change of expression is drawn over FADE_STEPS in-between frames (the two faces blended)
   instead of a jump; no new change starts during a fade;
+- **blinks**: an expression held BLINK_EVERY_MS or longer blinks (eyes closed for BLINK_FRAMES) every
+  BLINK_EVERY_MS, and a sequence that never changes expression blinks at least once, so a steady face still
+  gives a living sticker of several frames — one frame is no animation (WhatsApp refuses such a sticker in
+  an animated pack). Where the look hides the eyes (Kurt's white glasses) the blink is a breath instead: the
+  avatar drawn a little taller from its shoulders up;
 - **looping**, and consecutive identical frames merged into one longer frame: a 3-s animation costs its
   distinct expressions (the cached PNG renders of avatars.rendering) plus a few blended frames.
 
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -46,6 +51,9 @@ FADE_STEPS = 3  # in-between frames of a cross-fade: 150 ms
 # An expression stays at least this long once its fade ends: no flicker, and at most ~18 changes in 10 s, so
 # one request can ask for a few dozen distinct frames, not hundreds (each frame costs encoding time).
 MIN_HOLD_FRAMES = 8  # 400 ms
+BLINK_EVERY_MS = 2500
+BLINK_FRAMES = 3  # 150 ms with the eyes closed
+BREATH_STRETCH = 0.015  # how much taller the avatar is drawn for a breath, where a blink would not show
 SCRIPT_READINGS_PER_SECOND = 10
 WEBP_KEY_FRAMES = 10
 GIF_COLOURS = 255  # one index is left for Pillow's own use
@@ -169,16 +177,20 @@ def _wave(key: tuple, file_format: str, size: int) -> bytes:
 
 @dataclass(frozen=True)
 class Frame:
-    """What one output frame shows: `start` blended towards `end` by `weight` (0: start alone)."""
+    """What one output frame shows: `start` blended towards `end` by `weight` (0: start alone), or `start`
+    blinking."""
 
     start: str
     end: str
     weight: float
     duration_ms: int
+    blink: bool = False
 
     @property
     def face(self) -> tuple:
-        return (self.start, self.start, 0.0) if self.weight == 0 else (self.start, self.end, self.weight)
+        if self.weight == 0:
+            return (self.start, self.start, 0.0, self.blink)
+        return (self.start, self.end, self.weight, False)
 
 
 def smoothed(readings: Sequence[Reading], frame_times: np.ndarray) -> np.ndarray:
@@ -217,7 +229,30 @@ def timeline(readings: Sequence[Reading]) -> list[Frame]:
             frames[-1] = Frame(frame.start, frame.end, frame.weight, frames[-1].duration_ms + FRAME_MS)
         else:
             frames.append(frame)
-    return frames
+    return with_blinks(frames)
+
+
+def with_blinks(frames: list[Frame]) -> list[Frame]:
+    """Each long hold of one expression split around evenly spaced blinks; one blink at least where the
+    whole animation is one hold (a hold of a single frame cannot blink)."""
+    steady = len(frames) == 1
+    blinking = []
+    for frame in frames:
+        steps = frame.duration_ms // FRAME_MS
+        blinks = 0 if frame.weight else max(int(steady), frame.duration_ms // BLINK_EVERY_MS)
+        blink_steps = min(BLINK_FRAMES, steps - 1)
+        if not blinks or blink_steps < 1:
+            blinking.append(frame)
+            continue
+        open_steps = steps - blinks * blink_steps
+        for index in range(blinks + 1):
+            # The open-eyed time shared out evenly before, between and after the blinks.
+            share = open_steps * (index + 1) // (blinks + 1) - open_steps * index // (blinks + 1)
+            if share:
+                blinking.append(replace(frame, duration_ms=share * FRAME_MS))
+            if index < blinks:
+                blinking.append(replace(frame, duration_ms=blink_steps * FRAME_MS, blink=True))
+    return blinking
 
 
 def differing_box(start: np.ndarray, end: np.ndarray) -> tuple[slice, slice] | None:
@@ -243,17 +278,29 @@ def blend(start: np.ndarray, end: np.ndarray, weight: float, box) -> np.ndarray:
     return mixed
 
 
+def breathe_in(picture: np.ndarray) -> np.ndarray:
+    """The avatar drawn BREATH_STRETCH taller, its bottom edge kept: shoulders and head rise, a breath in."""
+    height, width = picture.shape[:2]
+    taller = Image.fromarray(picture, "RGBA").resize((width, round(height * (1 + BREATH_STRETCH))), Image.LANCZOS)
+    return np.asarray(taller)[-height:]
+
+
 def frame_images(look: Mapping[str, str], frames: Sequence[Frame], size: int, *, transparent: bool) -> list:
     # The per-expression renders come from avatars.rendering's cache: one per distinct emotion.
     faces = {
         emotion: np.asarray(render_rgba(look, emotion, size, transparent=transparent))
         for emotion in sorted({frame.start for frame in frames} | {frame.end for frame in frames})
     }
+    blinking = {}
+    for emotion in sorted({frame.start for frame in frames if frame.blink}):
+        closed = np.asarray(render_rgba(look, emotion, size, transparent=transparent, blink=True))
+        # Eyes hidden (the blink changes no pixel): the encoders would merge it away, leaving one frame.
+        blinking[emotion] = breathe_in(faces[emotion]) if np.array_equal(closed, faces[emotion]) else closed
     boxes = {}
     images = []
     for frame in frames:
         if frame.weight == 0:
-            images.append(Image.fromarray(faces[frame.start], "RGBA"))
+            images.append(Image.fromarray((blinking if frame.blink else faces)[frame.start], "RGBA"))
             continue
         pair = (frame.start, frame.end)
         if pair not in boxes:

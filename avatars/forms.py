@@ -12,6 +12,17 @@ from .vocabulary import COLOUR_ATTRIBUTES
 from .widgets import GenderSelect, SwatchSelect, TileSelect
 
 
+def errors_text(form, unnamed: tuple[str, ...] = ()) -> str:
+    """A form's errors in one line, as every 400 of the site words them: "field: message", joined by "; "
+    ("size: Ensure this value is less than or equal to 1024.; format: Select a valid choice. …"). Errors of
+    the whole form, and of the fields in `unnamed` (whose messages name them already), stand alone."""
+    return "; ".join(
+        message if field in ("__all__", *unnamed) else f"{field}: {message}"
+        for field, errors in form.errors.items()
+        for message in errors
+    )
+
+
 class GenderForm(forms.Form):
     """Step 1: gender picks the starting preset and which options come first."""
 

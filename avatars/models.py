@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -13,6 +15,9 @@ def share_query(look: dict[str, str], gender: str | None = None) -> str:
     """The query string that recreates a look (share links, previews)."""
     given = {name: value for name, value in look.items() if value}
     return urlencode(({"gender": gender} if gender else {}) | given)
+
+
+_COPY_SUFFIX = re.compile(r" \(copy(?: (\d+))?\)$")
 
 
 def attribute_field(name: str, verbose_name: str | None = None) -> models.CharField:
@@ -59,6 +64,14 @@ class SavedAvatar(models.Model):
 
     def __str__(self):
         return self.name
+
+    def name_of_copy(self) -> str:
+        """The name of a duplicate: "Bob" → "Bob (copy)" → "Bob (copy 2)" → "Bob (copy 3)", never "Bob (copy)
+        (copy)"; the name before the suffix is shortened so the whole fits the field."""
+        name, suffix = self.name, " (copy)"
+        if match := _COPY_SUFFIX.search(name):
+            name, suffix = name[: match.start()], f" (copy {int(match[1] or 1) + 1})"
+        return name[: self._meta.get_field("name").max_length - len(suffix)] + suffix
 
     def get_absolute_url(self):
         return reverse("generate", args=[self.pk])

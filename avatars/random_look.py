@@ -1,8 +1,9 @@
 """ "Random" on the avatar form: a look that works as an emoji.
 
 The eyes carry most of an expression, so Random never picks an accessory that covers them (it stays free to
-choose by hand). Costume pieces (an astronaut helmet, a Jedi robe…) come only as their whole costume, so a
-random outfit never mixes a chef's cap with a gladiator's armour; a graphic shirt gets a graphic.
+choose by hand), and it always dresses the avatar (no clothing stays a choice by hand too). Costume pieces (an
+astronaut helmet, a Jedi robe…) come only as their whole costume, so a random outfit never mixes a chef's cap
+with a gladiator's armour; a graphic shirt gets a graphic.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def random_look(gender: str | None, seed: int) -> dict[str, str]:
     for attribute in ("skin_color", "hair_color", "hat_color", "clothing_color", "nose"):
         look[attribute] = rng.choice(member_names(attribute))
     look["top"] = rng.choice(everyday("top"))
-    look["clothing"] = rng.choice(everyday("clothing"))
+    look["clothing"] = rng.choice([name for name in everyday("clothing") if name != pa.ClothingType.NONE.name])
     facial_hair_chance = FACIAL_HAIR_CHANCE.get(gender or "", FACIAL_HAIR_CHANCE["nonbinary"])
     look["facial_hair"] = "NONE"
     if rng.random() < facial_hair_chance:

@@ -14,6 +14,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
+import cairocffi
 import cv2
 import numpy as np
 from cairosvg.parser import Tree
@@ -124,6 +125,16 @@ def rasterise(svg: str, size: int) -> np.ndarray:
     if sys.byteorder == "big":
         pixels = pixels[:, :, ::-1]
     return cv2.cvtColor(pixels, cv2.COLOR_mRGBA2RGBA)  # divides colour by alpha; channel order is kept
+
+
+def text_width(text: str, font_family: str, font_size: float, *, bold: bool, letter_spacing: float = 0) -> float:
+    """How wide cairosvg draws one line of text, in user units: the same font face (the first family, as
+    cairosvg picks it), size and letter spacing."""
+    context = cairocffi.Context(cairocffi.ImageSurface(cairocffi.FORMAT_ARGB32, 1, 1))
+    weight = cairocffi.FONT_WEIGHT_BOLD if bold else cairocffi.FONT_WEIGHT_NORMAL
+    context.select_font_face(font_family.split(",")[0].strip("\"' "), cairocffi.FONT_SLANT_NORMAL, weight)
+    context.set_font_size(font_size)
+    return context.text_extents(text)[2] + (len(text) - 1) * letter_spacing
 
 
 def png_bytes(svg: str, size: int) -> bytes:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 import python_avatars as pa
 from PIL import Image
+
+from emotions import FEELINGS
 
 from . import raster
 from .expressions import EXPRESSIONS
@@ -34,7 +37,12 @@ def look_key(look: Mapping[str, str]) -> tuple:
     return tuple(sorted((name, str(value)) for name, value in look.items()))
 
 
-def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = False) -> pa.Avatar:
+def shirt_text(look: Mapping[str, str]) -> str:
+    return look.get("shirt_text") or " "
+
+
+def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = False, blink: bool = False) -> pa.Avatar:
+    """The avatar wearing `emotion`'s expression; `blink`: with its eyes closed, an animation's blink."""
     expression = EXPRESSIONS[emotion]
     arguments = {name: member(name, look[name]) for name in ATTRIBUTE_ENUMS}
     if transparent:
@@ -43,11 +51,11 @@ def build_avatar(look: Mapping[str, str], emotion: str, *, transparent: bool = F
         arguments["top"] = pa.HatType[look["top"]]
     return pa.Avatar(
         **arguments,
-        eyes=expression.eyes,
+        eyes=pa.EyeType.CLOSED if blink else expression.eyes,
         eyebrows=expression.eyebrows,
         mouth=expression.mouth,
-        shirt_text=look.get("shirt_text") or " ",
-        title=f"Avatar feeling {emotion}",
+        shirt_text=shirt_text(look),
+        title=f"Avatar feeling {FEELINGS[emotion]}",
     )
 
 
@@ -107,11 +115,44 @@ def _colour_fixed_hair(svg: str, look: Mapping[str, str]) -> str:
     return svg
 
 
+# The custom shirt text as python-avatars' custom_text.svg sets it (28 px, centred, baseline at y 259 of the
+# drawing), which left 12 characters running off the shirt: "HELLO WORLD!" showed as "ELLO WORL".
+SHIRT_FONT_FAMILY, SHIRT_FONT_SIZE, SHIRT_LETTER_SPACING = "Avenir-Heavy, Avenir", 28, -0.4590163  # weight 600: bold
+SHIRT_TEXT_BASELINE = 259
+# The narrowest the shirt is where the text sits: the circle background (centre y 160, radius 120) clips it
+# there, 135 units wide at the baseline; the text keeps 8 units clear of each edge.
+SHIRT_TEXT_WIDTH = 2 * math.sqrt(120**2 - (SHIRT_TEXT_BASELINE - 160) ** 2) - 2 * 8
+_SHIRT_TEXT = re.compile(r'(<text id="[^"]*Graphic-Text"[^>]*?) x="50%"')
+
+
+def _fit_shirt_text(svg: str, text: str) -> str:
+    """The shirt text centred on the avatar and shrunk to fit the shirt: the font size from the width cairosvg
+    draws it (PNG, WebP), and that width as textLength for browsers, whose fallback fonts for Avenir differ.
+    x="50%" was the middle of python-avatars' 264-unit drawing but lands 8 units right of it on our square; the
+    anchor is an attribute, as the site's Content-Security-Policy drops style="text-anchor: middle" from the
+    SVGs inlined in its pages (the gallery), which drew the text from the middle rightwards."""
+    if not _SHIRT_TEXT.search(svg):  # no custom text on this look
+        return svg
+
+    def width_at(size: float) -> float:
+        return raster.text_width(text, SHIRT_FONT_FAMILY, size, bold=True, letter_spacing=SHIRT_LETTER_SPACING)
+
+    size, width = SHIRT_FONT_SIZE, width_at(SHIRT_FONT_SIZE)
+    if width > SHIRT_TEXT_WIDTH:
+        size *= SHIRT_TEXT_WIDTH / width  # the width grows with the font size
+        width = width_at(size)
+    attributes = (
+        f' x="132" text-anchor="middle" font-size="{size:.2f}" textLength="{width:.2f}" lengthAdjust="spacingAndGlyphs"'
+    )
+    return _SHIRT_TEXT.sub(lambda match: match[1] + attributes, svg, count=1)
+
+
 @lru_cache(maxsize=512)
-def _svg(key: tuple, emotion: str, transparent: bool) -> str:
+def _svg(key: tuple, emotion: str, transparent: bool, blink: bool = False) -> str:
     look = dict(key)
-    svg = _colour_fixed_hair(build_avatar(look, emotion, transparent=transparent).render(), look)
-    prefix = "av" + hashlib.sha1(repr((key, emotion, transparent)).encode()).hexdigest()[:10] + "-"
+    svg = build_avatar(look, emotion, transparent=transparent, blink=blink).render()
+    svg = _fit_shirt_text(_colour_fixed_hair(svg, look), shirt_text(look))
+    prefix = "av" + hashlib.sha1(repr((key, emotion, transparent, blink)).encode()).hexdigest()[:10] + "-"
     return _square(_scope_ids(svg, prefix))
 
 
@@ -121,21 +162,31 @@ def render_svg(look: Mapping[str, str], emotion: str, *, transparent: bool = Fal
 
 
 @lru_cache(maxsize=256)
-def _png(key: tuple, emotion: str, size: int, transparent: bool) -> bytes:
-    return raster.png_bytes(_svg(key, emotion, transparent), size)
+def _png(key: tuple, emotion: str, size: int, transparent: bool, blink: bool = False) -> bytes:
+    return raster.png_bytes(_svg(key, emotion, transparent, blink), size)
 
 
 def render_png(
-    look: Mapping[str, str], emotion: str, size: int = DEFAULT_PNG_SIZE, *, transparent: bool = False
+    look: Mapping[str, str],
+    emotion: str,
+    size: int = DEFAULT_PNG_SIZE,
+    *,
+    transparent: bool = False,
+    blink: bool = False,
 ) -> bytes:
     if not PNG_SIZES[0] <= size <= PNG_SIZES[1]:
         raise ValueError(f"PNG size must be {PNG_SIZES[0]}–{PNG_SIZES[1]}")
-    return _png(look_key(look), emotion, size, transparent)
+    return _png(look_key(look), emotion, size, transparent, blink)
 
 
-def render_rgba(look: Mapping[str, str], emotion: str, size: int, *, transparent: bool = True) -> Image.Image:
-    """Pillow RGBA image of any size ≥ 1 (for overlays on photos), via the cached PNG where possible."""
-    rendered = render_png(look, emotion, min(max(size, PNG_SIZES[0]), PNG_SIZES[1]), transparent=transparent)
+def render_rgba(
+    look: Mapping[str, str], emotion: str, size: int, *, transparent: bool = True, blink: bool = False
+) -> Image.Image:
+    """Pillow RGBA image of any size ≥ 1 (for overlays on photos, animation frames), via the cached PNG where
+    possible."""
+    rendered = render_png(
+        look, emotion, min(max(size, PNG_SIZES[0]), PNG_SIZES[1]), transparent=transparent, blink=blink
+    )
     image = Image.open(io.BytesIO(rendered)).convert("RGBA")
     return image if image.width == size else image.resize((size, size), Image.LANCZOS)
 

@@ -16,7 +16,15 @@ from emotions import EMOTIONS
 
 from .animation import FORMATS, wave_animation
 from .downloads import attachment, emoji_response, sticker_pack_response
-from .forms import AnimationOptionsForm, AvatarForm, GenderForm, LookForm, RandomLookForm, RenderOptionsForm
+from .forms import (
+    AnimationOptionsForm,
+    AvatarForm,
+    GenderForm,
+    LookForm,
+    RandomLookForm,
+    RenderOptionsForm,
+    errors_text,
+)
 from .models import ATTRIBUTES, SavedAvatar, share_query
 from .ownership import MAX_AVATARS, avatars_of, claim, over_the_cap
 from .presets import FIRST_FIELDS, preset
@@ -53,11 +61,6 @@ def bad_request_page(request, detail: str) -> HttpResponse:
     """400 as the site's error page naming what was wrong: file and share URLs are opened by people too
     (a mangled share link, a hand-edited download address), not only by <img> tags."""
     return render(request, "400.html", {"detail": detail}, status=400)
-
-
-def errors_text(form) -> str:
-    """A form's errors in one line: "size: Ensure this value is … ; format: Select a valid choice …"."""
-    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
 
 
 def bad_options(request, form) -> HttpResponse:
@@ -158,7 +161,7 @@ class AvatarDuplicateView(OwnedAvatarsMixin, View):
     def post(self, request, pk):
         avatar = self.get_avatar()
         avatar.pk = None
-        avatar.name = f"{avatar.name} (copy)"[:60]
+        avatar.name = avatar.name_of_copy()
         avatar.save()
         if over_the_cap(request, avatar):
             messages.error(request, CAP_MESSAGE)
@@ -201,7 +204,7 @@ class RandomLookView(View):
     def get(self, request):
         form = RandomLookForm(request.GET)
         if not form.is_valid():
-            return JsonResponse({"error": form.errors.as_text()}, status=400)
+            return JsonResponse({"error": errors_text(form)}, status=400)
         return JsonResponse({"look": random_look(form.cleaned_data["gender"], form.cleaned_data["seed"])})
 
 

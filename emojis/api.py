@@ -10,6 +10,8 @@ from django.http import JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.views import View
 
+from avatars.forms import errors_text
+
 
 def json_error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
@@ -77,16 +79,10 @@ class ImageAPIView(View):
         return self.form_valid(form)
 
     def form_invalid(self, form) -> JsonResponse:
-        errors = form.errors.as_data()
-        too_large = any(error.code == "too_large" for field_errors in errors.values() for error in field_errors)
+        too_large = any(error.code == "too_large" for errors in form.errors.as_data().values() for error in errors)
         # The image's messages name the image themselves ("not an image: …"), and pages show them to people
         # as they are; other fields are named for the API client.
-        messages = [
-            f"{field}: {error.messages[0]}" if field not in ("__all__", "image") else error.messages[0]
-            for field, field_errors in errors.items()
-            for error in field_errors
-        ]
-        return json_error("; ".join(messages), status=413 if too_large else 400)
+        return json_error(errors_text(form, unnamed=("image",)), status=413 if too_large else 400)
 
     def form_valid(self, form):
         raise NotImplementedError

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from avatars import animation
-from avatars.forms import AnimationOptionsForm, LookForm, RenderOptionsForm
+from avatars.forms import AnimationOptionsForm, LookForm, RenderOptionsForm, errors_text
 from avatars.models import SavedAvatar
 from recognition.forms import CalibrationForm, ImageField, ImageForm, JSONField
 from recognition.images import decode_for_emojify
@@ -35,8 +35,7 @@ class AvatarChoiceForm(forms.Form):
         if look_form.is_valid():
             cleaned["look"] = look_form.look
         else:
-            for field, errors in look_form.errors.items():
-                self.add_error(None, f"{field}: {' '.join(errors)}")
+            self.add_error(None, errors_text(look_form))
         return cleaned
 
     def look_data(self):

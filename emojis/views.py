@@ -16,7 +16,7 @@ from avatars.downloads import animation_response, emoji_response
 from avatars.models import share_query
 from avatars.ownership import avatars_of
 from avatars.presets import preset
-from emotions import EMOTIONS
+from emotions import EMOTIONS, FEELINGS
 from ml.inference import DEFAULT_WEIGHTS
 from ml.model_card import ModelCardError, card_path, read_card
 from recognition.faces import read_faces
@@ -87,7 +87,7 @@ class GeneratePageView(DetailView):
     def get_context_data(self, **kwargs):
         # Sharing a made emoji also gives the link that recreates the avatar (its shared gallery).
         share_url = self.request.build_absolute_uri(f"{reverse('avatars:shared_gallery')}?{self.object.share_query}")
-        return super().get_context_data(emotions=EMOTIONS, share_url=share_url, **kwargs)
+        return super().get_context_data(emotions=EMOTIONS, feelings=FEELINGS, share_url=share_url, **kwargs)
 
 
 class EmojifyPageView(TemplateView):

@@ -230,7 +230,12 @@ def test_times_count_from_the_first_reading():
 
 def test_one_odd_reading_does_not_flicker_and_changes_cross_fade():
     odd = animation.parse_sequence(readings(("happy", 1.5), ("sad", 0.1), ("happy", 1.4)))
-    assert [frame.face for frame in animation.timeline(odd)] == [("happy", "happy", 0.0)]
+    # Happy throughout, only blinking once (a steady face): the odd sad reading never shows.
+    assert [frame.face for frame in animation.timeline(odd)] == [
+        ("happy", "happy", 0.0, False),
+        ("happy", "happy", 0.0, True),
+        ("happy", "happy", 0.0, False),
+    ]
     change = animation.timeline(animation.parse_sequence(readings(("happy", 1), ("surprise", 1))))
     assert [(frame.start, frame.end, frame.weight) for frame in change] == [
         ("happy", "happy", 0.0),
@@ -240,6 +245,28 @@ def test_one_odd_reading_does_not_flicker_and_changes_cross_fade():
         ("surprise", "surprise", 0.0),
     ]
     assert [frame.duration_ms for frame in change] == [1000, 50, 50, 50, 850]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accessory", ["NONE", "KURT"])  # Kurt's white glasses hide the eyes: a breath instead
+def test_a_steady_face_still_gives_an_animated_sticker(client, accessory):
+    """Record 3 s with a steady face gave a one-frame WebP (no ANIM/ANMF chunks) and a one-frame GIF: no
+    animated sticker at all. The face blinks (or breathes), within WhatsApp's limits."""
+    look = EMOTIONAL_LOOK | {"accessory": accessory}
+    steady = readings(("neutral", 3))
+    webp = post(client, look=look, frames=steady, format="webp").content
+    assert b"ANIM" in webp[:64] and webp.count(b"ANMF") >= 2 and len(webp) <= animation.WEBP_MAX_BYTES
+    pictures, durations = frames_of(webp)
+    assert len(pictures) >= 2 and abs(sum(durations) - 3000) <= animation.FRAME_MS and min(durations) >= 8
+    gif = post(client, look=look, frames=steady, format="gif", size=256).content
+    assert Image.open(io.BytesIO(gif)).n_frames >= 2
+    full_look = preset("male") | CHANGES | {"accessory": accessory}
+    open_eyes = still(full_look, "neutral", 512)
+    if accessory == "NONE":  # the frames between are the neutral face with its eyes closed
+        closed = np.asarray(rendering.render_rgba(full_look, "neutral", 512, blink=True), np.float32)
+        assert nearer(pictures[0], open_eyes, closed) and nearer(pictures[-1], open_eyes, closed)
+        assert any(nearer(picture, closed, open_eyes) for picture in pictures)
+    assert all(np.abs(picture - open_eyes).mean() < 20 for picture in pictures)  # still the neutral face
 
 
 def test_scripted_sequences():

@@ -1,6 +1,7 @@
 """Avatar forms, saved avatars, the expression table, rendering and downloads."""
 
 import io
+import json
 import re
 import subprocess
 import sys
@@ -8,15 +9,17 @@ import zipfile
 from xml.etree import ElementTree
 
 import pytest
+import python_avatars as pa
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageColor
 
 from avatars.expressions import EXPRESSIONS
 from avatars.forms import AvatarForm, LookForm
 from avatars.models import ATTRIBUTES, SavedAvatar
 from avatars.presets import preset
-from avatars.rendering import render_png, render_svg, render_webp
-from avatars.vocabulary import ATTRIBUTE_ENUMS
+from avatars.rendering import SHIRT_TEXT_WIDTH, render_png, render_svg, render_webp
+from avatars.vocabulary import ATTRIBUTE_ENUMS, SHIRT_TEXT_MAX_LENGTH
+from emotions import FEELINGS
 from ml.labels import EMOTIONS
 
 LOOK = preset("male") | {"accessory": "SUNGLASSES", "facial_hair": "BEARD_LIGHT"}
@@ -92,6 +95,20 @@ def test_create_list_edit_duplicate_delete(client):
     client.post(reverse("avatars:duplicate", args=[avatar.pk]))
     copy = SavedAvatar.objects.exclude(pk=avatar.pk).get()
     assert copy.look == avatar.look and copy.name == "Ada (copy)"
+    # A copy of a copy is numbered, not "(copy) (copy)", and stays within the name's 60 characters.
+    for name, expected in (
+        ("Ada (copy)", "Ada (copy 2)"),
+        ("Ada (copy 2)", "Ada (copy 3)"),
+        ("x" * 60, "x" * 53 + " (copy)"),
+    ):
+        copy.name = name
+        copy.save()
+        client.post(reverse("avatars:duplicate", args=[copy.pk]))
+        assert SavedAvatar.objects.latest("pk").name == expected
+    long_copy = SavedAvatar.objects.latest("pk")
+    client.post(reverse("avatars:duplicate", args=[long_copy.pk]))
+    assert SavedAvatar.objects.latest("pk").name == "x" * 51 + " (copy 2)"
+    SavedAvatar.objects.exclude(pk__in=[avatar.pk, copy.pk]).delete()
 
     client.post(reverse("avatars:delete", args=[copy.pk]))
     assert list(SavedAvatar.objects.values_list("pk", flat=True)) == [avatar.pk]
@@ -119,6 +136,20 @@ def test_svg_is_valid_square_xml_and_title_kept():
     root = ElementTree.fromstring(svg)
     assert root.get("width") == root.get("height")
     assert "feeling sad" in svg
+
+
+@pytest.mark.django_db
+def test_sentences_name_feelings_in_the_words_people_write(client, owner):
+    """ "Avatar feeling surprise" is no sentence: the titles (inline in the gallery, in every SVG and the pack) and
+    the generate page's captions read emotions.FEELINGS."""
+    titles = {emotion: ElementTree.fromstring(render_svg(LOOK, emotion)).findtext("{*}title") for emotion in EMOTIONS}
+    assert titles["surprise"] == "Avatar feeling surprised"
+    assert titles["fear"] == "Avatar feeling scared" and titles["disgust"] == "Avatar feeling disgusted"
+    assert titles["happy"] == "Avatar feeling happy" and titles["neutral"] == "Avatar feeling neutral"
+    avatar = SavedAvatar.objects.create(owner=owner, name="F", gender="male", **preset("male"))
+    page = client.get(reverse("generate", args=[avatar.pk])).content.decode()
+    feelings = re.search(r'<script id="feelings" type="application/json">(.*?)</script>', page)[1]
+    assert json.loads(feelings) == FEELINGS  # generate.js's captions: "Your avatar feeling surprised."
 
 
 def test_svg_is_byte_identical_across_processes():
@@ -159,6 +190,41 @@ def test_shirt_text_is_escaped_not_markup():
     svg = render_svg(form.look, "happy")
     ElementTree.fromstring(svg)  # still well-formed
     assert "<script" not in svg and "&lt;script&gt;" in svg
+
+
+@pytest.mark.parametrize("text", ["HELLO WORLD!", "WWWWWWWWWWWW"])
+def test_shirt_text_of_any_allowed_length_fits_on_the_shirt(text):
+    """The text's ink (what a render with it changes against one without) lies inside the shirt, clear of its
+    edge in every row: 12 characters ran past the circle that clips the shirt, "HELLO WORLD!" showing as
+    "ELLO WORL"."""
+    import numpy as np
+
+    assert len(text) == SHIRT_TEXT_MAX_LENGTH
+    look = LOOK | {"clothing": "GRAPHIC_SHIRT", "shirt_graphic": "CUSTOM_TEXT", "clothing_color": "BLUE_02"}
+
+    def pixels(shirt_text):
+        return np.asarray(Image.open(io.BytesIO(render_png(look | {"shirt_text": shirt_text}, "happy", 512))), np.int16)
+
+    plain, printed = pixels(""), pixels(text)
+    ink = np.abs(printed - plain).max(axis=2) > 0
+    shirt = np.abs(plain[..., :3] - ImageColor.getrgb(pa.ClothingColor.BLUE_02.value)).max(axis=2) <= 8
+    rows = np.flatnonzero(ink.any(axis=1))
+    assert rows.size >= 10, "the text is too small to read"
+    for row in rows:
+        columns, shirt_columns = np.flatnonzero(ink[row]), np.flatnonzero(shirt[row])
+        assert shirt_columns.size, f"row {row} of the text is off the shirt"
+        assert shirt_columns[0] + 4 <= columns[0] and columns[-1] <= shirt_columns[-1] - 4, f"cut off in row {row}"
+    middle = rows[rows.size // 2]
+    assert np.ptp(np.flatnonzero(ink[middle])) > 0.3 * np.ptp(np.flatnonzero(shirt[middle]))  # not shrunk away
+
+    # Browsers draw Avenir with fonts of their own: the SVG gives them the same width to fill.
+    def text_element(shirt_text):
+        return ElementTree.fromstring(render_svg(look | {"shirt_text": shirt_text}, "happy")).find(".//{*}text")
+
+    assert text_element(text).get("lengthAdjust") == "spacingAndGlyphs"
+    assert text_element(text).get("text-anchor") == "middle"  # an attribute: the pages' CSP drops style="…"
+    assert float(text_element(text).get("textLength")) <= SHIRT_TEXT_WIDTH
+    assert float(text_element("Hi!").get("font-size")) == 28  # a short text keeps python-avatars' size
 
 
 @pytest.mark.parametrize("size", [128, 512, 1024])
@@ -262,6 +328,9 @@ def test_gallery_and_preview_pages(client, owner):
     assert len(ids) == len(set(ids))  # seven avatars on one page, no id collisions
     shared = client.get(reverse("avatars:shared_gallery") + "?" + avatar.share_query)
     assert shared.status_code == 200 and shared.content.decode().count("<svg") == 7
+    # A heading with its subject, saved or shared (a share link's page said "seven expressions").
+    assert "<h1>Seven expressions of G</h1>" in gallery and "<title>Seven expressions of G · emojify</title>" in gallery
+    assert "<h1>Seven expressions of this avatar</h1>" in shared.content.decode()
     preview = client.get(reverse("avatars:preview"), {"top": "BUN", "emotion": "happy"})
     assert preview["Content-Type"] == "image/svg+xml"
     assert client.get(reverse("avatars:preview"), {"emotion": "bored"}).status_code == 400

@@ -63,6 +63,7 @@ def test_record_button_downloads_the_animation_of_the_readings_the_label_shows(
     assert data == animation.animate(avatar.look, animation.parse_sequence(frames), "webp")
     image = Image.open(io.BytesIO(data))
     assert image.format == "WEBP" and image.size == (512, 512)
+    assert image.n_frames >= 2  # three steady seconds still animate: the face blinks
     assert page.locator("#result").is_visible() and not page.get_by_role("progressbar", name="Recording").is_visible()
     assert "Downloaded emoji-animated.webp" in page.locator("#generate-status").inner_text()
 

@@ -81,6 +81,7 @@ def test_a_smile_held_through_calibration_is_not_taken_for_a_relaxed_face(
     assert data == render_png(avatar.look, "surprise", 256)
     assert Image.open(io.BytesIO(data)).size == (256, 256)
     assert page.locator("#result").get_attribute("data-emotion") == "surprise"
+    assert page.locator("#result-caption").inner_text() == "Your avatar feeling surprised."  # not "surprise"
 
     # The offer to try again starts a new countdown; still smiling, she is told again; Skip reads uncalibrated.
     page.get_by_role("button", name="Try calibration again").click()

@@ -10,6 +10,7 @@ from PIL import Image
 
 from avatars.models import SavedAvatar
 from avatars.random_look import EYE_SAFE_ACCESSORIES
+from avatars.rendering import SHIRT_TEXT_WIDTH, SVG_SIDE
 from testkit import images
 
 from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
@@ -337,4 +338,59 @@ def test_photo_messages_for_people_and_old_results_cleared(live_server, playwrig
     page.get_by_role("button", name="Emojify").click()
     page.wait_for_function("() => document.getElementById('emojify-status').textContent.includes('not an image')")
     assert not status.inner_text().startswith("image:") and status.inner_text().startswith("Not an image")
+    browser.close()
+
+
+# The text of each line a box's text wraps into, as drawn: its characters grouped by where they sit.
+TEXT_LINES = """(selector) => [...document.querySelectorAll(selector)].map((box) => {
+  const characters = [];
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let index = 0; index < node.length; index++) {
+      const range = document.createRange();
+      range.setStart(node, index);
+      range.setEnd(node, index + 1);
+      const rect = range.getClientRects()[0];
+      if (rect && rect.width) characters.push({ text: node.data[index], x: rect.left, y: rect.top + rect.height / 2 });
+    }
+  }
+  const lines = [];
+  for (const character of characters.sort((a, b) => a.y - b.y)) {
+    const line = lines.find((candidate) => Math.abs(candidate.y - character.y) < 8);
+    line ? line.characters.push(character) : lines.push({ y: character.y, characters: [character] });
+  }
+  return lines.map((line) => line.characters.sort((a, b) => a.x - b.x).map((c) => c.text).join("").trim());
+})"""
+
+
+def test_gallery_download_links_leave_no_lone_dot_on_a_phone(live_server, playwright_instance):
+    """The download links wrap on a phone's two columns: no line begins or ends with a separator dot (the
+    wave's "WebP sticker · GIF" wrapped as "WebP sticker ·" / "GIF")."""
+    browser = launch(playwright_instance, None)
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(live_server.url + "/avatars/gallery/?gender=female")
+    captions = page.evaluate(TEXT_LINES, ".gallery figcaption")
+    assert len(captions) == 8 and "WebP sticker" in captions[-1] and "GIF" in captions[-1]  # the lines were read
+    for lines in captions:
+        assert not any(line.startswith("·") or line.endswith("·") for line in lines), lines
+    browser.close()
+
+
+def test_the_gallery_draws_a_long_shirt_text_across_the_shirt(live_server, playwright_instance):
+    """Inline in the page, under its CSP (which drops python-avatars' style="text-anchor: middle"), a shirt text
+    of the field's 12 characters sits centred on the avatar and no wider than the shirt."""
+    browser = launch(playwright_instance, None)
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(
+        live_server.url
+        + "/avatars/gallery/?gender=male&clothing=GRAPHIC_SHIRT&shirt_graphic=CUSTOM_TEXT&shirt_text=WWWWWWWWWWWW"
+    )
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.gallery figure svg')].map((svg) => {
+        const avatar = svg.getBoundingClientRect(), text = svg.querySelector('text').getBoundingClientRect();
+        return { centre: (text.left + text.right - avatar.left - avatar.right) / 2 / avatar.width,
+                 width: text.width / avatar.width };
+    })""")
+    assert len(boxes) == 7
+    for box in boxes:  # on the 280-unit square: centred, and within SHIRT_TEXT_WIDTH plus the font's bearings
+        assert abs(box["centre"]) < 0.01 and 0.3 < box["width"] < (SHIRT_TEXT_WIDTH + 4) / SVG_SIDE, box
     browser.close()

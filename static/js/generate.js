@@ -47,6 +47,8 @@
 
   const app = document.getElementById("generate-app");
   const csrfToken = app.querySelector("[name=csrfmiddlewaretoken]").value;
+  // "Your avatar feeling scared": the words for sentences, from emotions.FEELINGS.
+  const FEELINGS = JSON.parse(document.getElementById("feelings").textContent);
   const video = document.getElementById("camera");
   const cameraBox = video.parentElement;  // hidden while there is no picture: no black box
   const overlay = document.getElementById("overlay");
@@ -397,7 +399,7 @@
   // An expression's file: its name and caption.
   function emojiFile(emotion) {
     return { emotion, filename: `emoji-${emotion}.${document.getElementById("format").value}`,
-             caption: `Your avatar feeling ${emotion}.` };
+             caption: `Your avatar feeling ${FEELINGS[emotion]}.` };
   }
 
   // Runs `request`, shows the file it answers and downloads it as `describe(response)` names it;
