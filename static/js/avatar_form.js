@@ -72,8 +72,9 @@
       continue;
     }
     // The browser defers a lazy picture out of sight (its request not begun: nothing to abort), and fetches
-    // one in sight, which may be on its way now.
-    if (image.getClientRects().length === 0) {
+    // one in sight, which may be on its way now. A tile under the closed "More options" is out of sight though
+    // Chromium gives it a box (a closed <details>' content is content-visibility: hidden, not display: none).
+    if (image.getClientRects().length === 0 || image.closest("details:not([open])")) {
       image.dataset.want = image.getAttribute("src");
       image.removeAttribute("src");
     } else asked.add(image);
