@@ -1,6 +1,7 @@
 """Settings for the emojify site, read from environment variables with safe local defaults.
 
-Local use needs no variables (debug on, SQLite in the project folder). Production sets DJANGO_DEBUG=0,
+Local use needs no variables (debug on, SQLite in the project folder; `make run` turns debug off with a key of
+its own, the Makefile says how). Production sets DJANGO_DEBUG=0,
 DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and usually DATABASE_URL=postgres://…
 """
 

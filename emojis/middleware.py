@@ -61,7 +61,7 @@ class JsonApiErrorsMiddleware:
 
 class NotFoundPageMiddleware:
     """A page a view says is not there (an avatar deleted, or someone else's) gets the site's own 404 page even
-    with DEBUG on, as `make run` serves the site: Django's debug 404 showed a visitor a yellow technical page about
+    with DEBUG on, as `make dev` serves the site: Django's debug 404 showed a visitor a yellow technical page about
     URLconfs and settings. Addresses no URL matches keep Django's debug page under DEBUG (its list of URL patterns
     is for developers); with DEBUG off every 404 is templates/404.html. /api/ answers JSON as before."""
 

@@ -387,7 +387,7 @@ def test_the_list_of_avatars_comes_in_pages(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("debug", [True, False])
 def test_a_missing_avatar_is_the_sites_own_404_page_even_with_debug_on(client, settings, debug):
-    """`make run` serves with DEBUG on: a deleted avatar's address is still a page for people, not Django's
+    """`make dev` serves with DEBUG on: a deleted avatar's address is still a page for people, not Django's
     technical 404; the API keeps answering JSON."""
     settings.DEBUG = debug
     for url in ("/avatars/999999/edit/", "/generate/999999/", "/avatars/999999/gallery/"):

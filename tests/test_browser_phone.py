@@ -394,3 +394,158 @@ def test_the_gallery_draws_a_long_shirt_text_across_the_shirt(live_server, playw
     for box in boxes:  # on the 280-unit square: centred, and within SHIRT_TEXT_WIDTH plus the font's bearings
         assert abs(box["centre"]) < 0.01 and 0.3 < box["width"] < (SHIRT_TEXT_WIDTH + 4) / SVG_SIDE, box
     browser.close()
+
+
+# Each visible tile: whether it shows a picture (an older one stays while a new one loads), whether that picture
+# is the form's current look, loaded (SETTLED's rule), whether it is on the screen, and whether it is marked busy.
+TILE_STATES = """() => {
+  const form = document.getElementById('avatar-form');
+  const look = [...new FormData(form)].filter(([key]) => !['csrfmiddlewaretoken', 'name', 'gender'].includes(key));
+  return [...form.querySelectorAll('.tiles img')].filter((image) => image.getBoundingClientRect().width > 0)
+    .map((image) => {
+      const query = new URLSearchParams((image.getAttribute('src') || '').split('?')[1]);
+      const own = image.previousElementSibling.name, tile = image.closest('.tile'), box = image.getBoundingClientRect();
+      return {
+        tile: own + '=' + image.previousElementSibling.value,
+        picture: image.naturalWidth > 0,
+        current: image.complete && image.naturalWidth > 0 && !image.dataset.want
+          && look.every(([key, value]) => key === own || (query.get(key) || '') === value),
+        onScreen: box.bottom > 0 && box.top < innerHeight,
+        busy: tile.classList.contains('stale') && tile.getAttribute('aria-busy') === 'true',
+        marked: tile.classList.contains('stale') || tile.hasAttribute('aria-busy'),
+      };
+    });
+}"""
+# Tile requests out for the look that has `change` in it: the script has given that many tiles their new URL.
+TILES_ASKED = """([change, count]) => [...document.querySelectorAll('#avatar-form .tiles img')]
+  .filter((image) => (image.getAttribute('src') || '').includes(change) && !image.complete).length >= count"""
+
+
+class HeldTiles:
+    """Tile responses held back (Playwright's page.route) until release(): the window in which a tile shows
+    an older look stays open however fast the host draws, so a test can look at it."""
+
+    def __init__(self, page):
+        self.holding, self.held, self.asked = False, [], []
+        page.route("**/avatars/thumbnail/**", self.handle)
+
+    def handle(self, route):
+        if not self.holding:
+            route.continue_()
+            return
+        self.asked.append(route.request.url)
+        self.held.append(route)
+
+    def hold(self):
+        self.holding = True
+
+    def release(self):
+        self.holding = False
+        while self.held:
+            self.held.pop(0).continue_()
+
+
+def test_a_tile_still_showing_an_older_look_is_marked_busy_until_its_new_picture_comes(
+    live_server, playwright_instance
+):
+    """A new user picked hair, skin and glasses: the preview changed at once, the Glasses tiles showed the old
+    look for seconds, unmarked. Every tile whose picture is not the current look is now busy (class "stale",
+    aria-busy="true"), and only those; each is unmarked once its new picture has come."""
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    tiles = HeldTiles(page)
+    page.goto(live_server.url + "/avatars/new/?gender=female")
+    page.wait_for_function(SETTLED)
+    assert [state["tile"] for state in page.evaluate(TILE_STATES) if state["marked"]] == []
+
+    tiles.hold()
+    page.get_by_role("group", name="Hair color").get_by_role("radio", name="Red").check()
+    page.wait_for_function(TILES_ASKED, arg=["hair_color=RED", TILE_REQUESTS_AT_ONCE])
+    states = page.evaluate(TILE_STATES)
+    older = [state["tile"] for state in states if state["picture"] and not state["current"]]
+    assert len([state for state in states if state["onScreen"] and not state["current"]]) > TILE_REQUESTS_AT_ONCE
+    assert len(older) > TILE_REQUESTS_AT_ONCE
+    assert [state["tile"] for state in states if state["picture"] and not state["current"] and not state["busy"]] == []
+
+    # Once the pictures come, the marks go: each with its picture's load event, a moment after the picture is
+    # complete, so the test waits for it.
+    tiles.release()
+    page.wait_for_function(SETTLED)
+    page.wait_for_function(
+        f"() => ({TILE_STATES})().every((state) => !state.marked || !(state.current || state.onScreen))"
+    )
+    states = page.evaluate(TILE_STATES)
+    assert [state["tile"] for state in states if state["picture"] and not state["current"] and not state["busy"]] == []
+    browser.close()
+
+
+# The tiles whose new picture is on its way (their URL has `change`), and those still waiting for their turn, each
+# with its distance from the centre of the option picked (a tile's picture's centre, CSS px).
+QUEUE = """([change, picked]) => {
+  const box = document.querySelector(picked).closest('label').getBoundingClientRect();
+  const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+  const distance = (image) => { const b = image.getBoundingClientRect();
+    return Math.hypot(b.left + b.width / 2 - x, b.top + b.height / 2 - y); };
+  const onScreen = (image) => { const b = image.getBoundingClientRect(); return b.bottom > 0 && b.top < innerHeight; };
+  const images = [...document.querySelectorAll('#avatar-form .tiles img')];
+  return {
+    asked: images.filter((i) => (i.getAttribute('src') || '').includes(change) && !i.complete).map(distance),
+    waiting: images.filter((i) => (i.dataset.want || '').includes(change) && onScreen(i)).map(distance),
+  };
+}"""
+
+
+def test_the_tiles_nearest_the_option_just_picked_redraw_first(live_server, playwright_instance):
+    """Picking glasses with the Clothing tiles above them on the screen: the four tile requests first out are
+    the tiles nearest the glasses just picked (the form asked the screen's tiles from the top, the Hair tiles'
+    turn before the ones beside the person's eye)."""
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    tiles = HeldTiles(page)
+    page.goto(live_server.url + "/avatars/new/?gender=female")
+    page.wait_for_function(SETTLED)
+    # The glasses at the bottom of the screen, above the sticky Save bar; the Clothing tiles fill the rest.
+    page.locator("#field-accessory").evaluate(
+        "(field) => scrollBy(0, field.getBoundingClientRect().bottom - innerHeight + 90)"
+    )
+    page.wait_for_function(SETTLED)
+    tiles.hold()
+    round_glasses = page.get_by_role("group", name="Glasses and accessories").get_by_role("radio", name="Round")
+    round_glasses.check()
+    page.wait_for_function(TILES_ASKED, arg=["accessory=ROUND", TILE_REQUESTS_AT_ONCE])
+    queue = page.evaluate(QUEUE, ["accessory=ROUND", "#id_accessory input[value=ROUND]"])
+    assert len(queue["asked"]) == TILE_REQUESTS_AT_ONCE and len(queue["waiting"]) > TILE_REQUESTS_AT_ONCE, queue
+    assert max(queue["asked"]) <= min(queue["waiting"]) + 0.5, queue
+    tiles.release()
+    page.wait_for_function(SETTLED)
+    browser.close()
+
+
+def test_tiles_under_the_closed_more_options_load_the_look_of_when_it_opens(live_server, playwright_instance):
+    """The tiles under "More options" wait, unasked, until it opens, and then ask the look of that moment: in
+    Chromium a closed <details>' tiles have a box, and the form took them for tiles in sight, so after a change
+    each one opened loaded the page's first look and then the new one."""
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    asked, aborted = [], []
+    page.on("request", lambda request: "/thumbnail/" in request.url and asked.append(request.url))
+    page.on("requestfailed", lambda request: "/thumbnail/" in request.url and aborted.append(request.url))
+    page.goto(live_server.url + "/avatars/new/?gender=female")
+    page.wait_for_function(SETTLED)
+    page.get_by_role("group", name="Hair color").get_by_role("radio", name="Red").check()
+    page.wait_for_function(SETTLED)
+    asked.clear()
+    page.locator("#more-options > summary").click()
+    page.get_by_role("group", name="Nose").scroll_into_view_if_needed()
+    page.wait_for_function(  # the tiles it opened on the screen have come (the screen holds too few for SETTLED)
+        """() => [...document.querySelectorAll('#more-options .tiles img')].filter((image) => {
+          const box = image.getBoundingClientRect(); return box.width > 0 && box.bottom > 0 && box.top < innerHeight;
+        }).every((image) => image.complete && image.naturalWidth > 0 && !image.dataset.want)"""
+    )
+    under = page.evaluate(
+        "[...document.querySelectorAll('#more-options .tiles img')].map((image) => image.src.split('?')[0])"
+    )
+    opened = [url for url in asked if url.split("?")[0] in under]
+    assert opened and [url for url in opened if "hair_color=RED" not in url] == []
+    assert aborted == []
+    browser.close()

@@ -1,10 +1,14 @@
 """Production settings: `check --deploy` is clean, debug-off refuses to start without a secret key, and a database
-never migrated gets a clear message."""
+never migrated gets a clear message; `make run` serves the site as visitors meet it (debugging off)."""
 
+import http.client
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 from django.conf import settings
 
@@ -169,3 +173,95 @@ def test_make_run_refuses_an_old_python_in_one_clear_line(tmp_path):
     assert result.returncode != 0 and not (tmp_path / "venv").exists()
     assert f"emojify needs Python 3.11 or newer; {python} is Python 3.9.2." in result.stderr
     assert "make run PYTHON=python3.11" in result.stderr
+
+
+def make_run(*arguments, **environment) -> subprocess.Popen:
+    """`make run ARGUMENTS` in a session of its own (os.killpg stops make and the server together), with none
+    of this run's DJANGO_/DATABASE_ settings. The virtualenv is this test's own, which make installed: `-o`
+    keeps make from installing it again when requirements.txt is newer than its stamp (a fresh checkout)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.Popen(
+        ["make", "--no-print-directory", "-o", f"{sys.prefix}/.runtime-installed", "run", f"VENV={sys.prefix}"]
+        + list(arguments),
+        cwd=settings.BASE_DIR,
+        env=env | {"EMOJIFY_PRELOAD_MODEL": "0"} | environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_until_listening(process: subprocess.Popen, port: int, timeout: float = 600) -> None:
+    """Until something accepts connections on the port, however long migrate and a busy host take; `timeout`
+    only stops one that hangs, and a make that exits fails at once with what it said."""
+    started = time.monotonic()
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() - started > timeout:
+            os.killpg(process.pid, signal.SIGTERM)
+            raise AssertionError("make run did not start serving:\n" + process.communicate(timeout=30)[0][-3000:])
+        time.sleep(0.1)
+
+
+def get(port: int, path: str, host: str | None = None) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", path, headers={"Host": host} if host else {})
+    response = connection.getresponse()
+    body = response.read().decode(errors="replace")
+    connection.close()
+    return response.status, body
+
+
+def test_make_run_answers_a_mistyped_address_with_the_sites_own_404_and_serves_static_files(tmp_path):
+    """A new user's `make run` showed Django's debug 404 (the URL patterns, "DEBUG = True", and a CSP error for
+    its inline style): it now serves with debugging off, over plain HTTP, static files and all, with a secret
+    key of its own made once (the settings refuse debug-off without one) and the loopback host names."""
+    from testkit.live_http import free_port
+
+    port, key = free_port(), tmp_path / "secret-key"
+    process = make_run(f"PORT={port}", f"LOCAL_SECRET_KEY={key}", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        wait_until_listening(process, port)
+        status, page = get(port, "/avatars/nwe/")
+        assert status == 404
+        assert "There is no page at this address" in page  # templates/404.html
+        assert "URL patterns" not in page and "URLconf" not in page and "DEBUG = True" not in page
+        status, script = get(port, "/static/js/generate.js")
+        assert status == 200 and "use strict" in script
+        status, home = get(port, "/", host=f"localhost:{port}")
+        stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', home)  # collectstatic's name
+        assert status == 200 and stylesheet and get(port, stylesheet.group(1))[0] == 200
+        assert get(port, "/", host=f"emojify.example.com:{port}")[0] == 400  # ALLOWED_HOSTS still holds
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=60)[0]
+    assert "Internal Server Error" not in output, output[-3000:]  # how Django logs a 500
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_text().strip()) >= 50
+
+
+def test_make_run_on_every_address_answers_to_this_machines_names_and_make_dev_debugs():
+    """HOST=0.0.0.0 is for other machines on the network, which name this one by its host name or address."""
+    listed = subprocess.run(
+        ["make", "-n", "-o", f"{sys.prefix}/.runtime-installed", "run", f"VENV={sys.prefix}", "HOST=0.0.0.0"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    served = [line for line in listed.splitlines() if "runserver" in line]
+    assert len(served) == 1 and "DJANGO_DEBUG=0 " in served[0] and "DJANGO_HTTPS=0 " in served[0]
+    hosts = re.search(r'DJANGO_ALLOWED_HOSTS="\$\{DJANGO_ALLOWED_HOSTS:-([^}"]*)\}"', served[0]).group(1).split(",")
+    assert {"127.0.0.1", "localhost", socket.gethostname()} <= set(hosts)
+    dev = subprocess.run(
+        ["make", "-n", "-o", f"{sys.prefix}/.runtime-installed", "dev", f"VENV={sys.prefix}"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "DJANGO_DEBUG=1 " in [line for line in dev.splitlines() if "runserver" in line][0]

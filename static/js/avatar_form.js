@@ -52,28 +52,52 @@
   // waits in data-want until the tile is near the screen (tiles under "More options" wait until it opens), the
   // preview of the newest look has come (the preview goes first, and a burst of Randoms is one redraw), and the
   // tile's own request, if one is on its way, has ended. At most MAX_TILE_REQUESTS tile requests are out at
-  // once, the browser's other connections kept for the preview. A tile changed by this script loads eagerly:
-  // this script is its lazy loading.
+  // once, the browser's other connections kept for the preview; the tiles on the screen go first, nearest
+  // where the eye is (the option just picked, else the middle of the screen). A tile changed by this script
+  // loads eagerly: this script is its lazy loading.
+  // Until its new picture has come, a tile still shows an older look (the browser keeps the old picture while
+  // the new one loads): it is marked busy (class "stale", aria-busy="true"), never silently wrong.
   const MAX_TILE_REQUESTS = 4;
   const tiles = [...form.querySelectorAll(".tiles img")];
   const near = new Set();     // tiles on or near the screen
   const loading = new Set();  // tiles with a request this script began, on its way
   const asked = new Set();    // tiles the browser may be fetching since the page loaded: left as they are
+  const shown = new Map();    // tile → the URL of the picture it shows (none before its first has come)
+  let eye = null;             // the option picked last, where the person is looking
   for (const image of tiles) {
     image.addEventListener("load", tileEnded);
     image.addEventListener("error", tileEnded);
-    if (image.complete) continue;
+    if (image.complete) {
+      if (image.naturalWidth > 0) shown.set(image, image.getAttribute("src"));
+      continue;
+    }
     // The browser defers a lazy picture out of sight (its request not begun: nothing to abort), and fetches
-    // one in sight, which may be on its way now.
-    if (image.getClientRects().length === 0) {
+    // one in sight, which may be on its way now. A tile under the closed "More options" is out of sight though
+    // Chromium gives it a box (a closed <details>' content is content-visibility: hidden, not display: none).
+    if (image.getClientRects().length === 0 || image.closest("details:not([open])")) {
       image.dataset.want = image.getAttribute("src");
       image.removeAttribute("src");
     } else asked.add(image);
   }
 
+  // Stale: the tile has a picture, or one on its way, and a newer look waits, or its picture is of an older look
+  // than the one on its way. A tile whose first picture is still to come shows nothing wrong.
+  function markStale(image) {
+    const src = image.getAttribute("src");
+    const stale = src !== null && (Boolean(image.dataset.want) || (shown.has(image) && shown.get(image) !== src));
+    const tile = image.closest(".tile");
+    if (tile.classList.contains("stale") === stale) return;
+    tile.classList.toggle("stale", stale);
+    if (stale) tile.setAttribute("aria-busy", "true");
+    else tile.removeAttribute("aria-busy");
+  }
+
   function tileEnded(event) {
-    loading.delete(event.target);
-    asked.delete(event.target);
+    const image = event.target;
+    loading.delete(image);
+    asked.delete(image);
+    shown.set(image, image.getAttribute("src"));  // a picture that failed shows no older look either
+    markStale(image);
     drawTiles();
   }
 
@@ -83,26 +107,39 @@
       const url = tileUrl(image, look);
       if (url === image.getAttribute("src")) delete image.dataset.want;
       else image.dataset.want = url;
+      markStale(image);
     }
     drawTiles();
+  }
+
+  // Where the eye is: the option just picked when it is on the screen, else the middle of the screen.
+  function eyePoint() {
+    const box = eye && eye.getBoundingClientRect();
+    if (box && box.width && box.bottom > 0 && box.top < window.innerHeight)
+      return [box.left + box.width / 2, box.top + box.height / 2];
+    return [window.innerWidth / 2, window.innerHeight / 2];
   }
 
   function drawTiles() {
     if (!previewReady) return;
     const waiting = tiles.filter((image) => image.dataset.want && near.has(image) && !loading.has(image)
                                  && !asked.has(image));
-    // Tiles on the screen first, then those just above or below it.
-    const onScreen = (image) => {
+    if (!waiting.length || loading.size >= MAX_TILE_REQUESTS) return;
+    // Tiles on the screen first, then those just above or below it; each nearest the eye first.
+    const [x, y] = eyePoint();
+    const rank = new Map(waiting.map((image) => {
       const box = image.getBoundingClientRect();
-      return box.bottom > 0 && box.top < window.innerHeight;
-    };
-    waiting.sort((a, b) => onScreen(b) - onScreen(a));
+      const offScreen = box.bottom <= 0 || box.top >= window.innerHeight;
+      return [image, [offScreen, Math.hypot(box.left + box.width / 2 - x, box.top + box.height / 2 - y)]];
+    }));
+    waiting.sort((a, b) => rank.get(a)[0] - rank.get(b)[0] || rank.get(a)[1] - rank.get(b)[1]);
     for (const image of waiting) {
       if (loading.size >= MAX_TILE_REQUESTS) break;
       loading.add(image);
       image.loading = "eager";
       image.src = image.dataset.want;
       delete image.dataset.want;
+      markStale(image);
     }
   }
 
@@ -145,6 +182,7 @@
       if (!response.ok) throw new Error(response.statusText);
       const { look } = await response.json();
       if (roll !== rolls) return;
+      eye = null;  // the whole look changed: the middle of the screen
       for (const [name, value] of Object.entries(look)) {
         const field = form.elements[name];
         if (field && name !== "shirt_text") field.value = value;  // a radio group's value checks that radio
@@ -156,6 +194,7 @@
   }
 
   form.addEventListener("change", (event) => {
+    eye = event.target.closest("label") || event.target;
     wearGraphic(event);
     update();
   });
