@@ -1,0 +1,105 @@
+"""How float .keras nets, and the mean of their readings, read the real photo sets, with the training prior taken out.
+
+    python bench/net_ensembles.py portraits-dev realfaces --nets A.keras B.keras [C.keras] [--taus 0,0.25,0.5]
+
+Before distilling an ensemble into one net (ml.distill), this says whether the ensemble is worth it: every
+photo is framed and its primary face found and cropped as `bench/real_photos.py` does (the served detector and
+preprocessing), then each net reads the crop in float32 with the served mirror averaging. Every non-empty set
+of the nets is scored as the mean of its members' readings, each reading divided by FER+'s training
+vote shares to the power τ (logit adjustment, as `ml.train --logit-adjustment` bakes in), raw and
+calibrated leave-one-out to each person's other neutral photos. Float readings run about a point above the
+served int8 ones on `portraits-dev` (docs/model.md); compare nets within one run, and read a net to ship as
+served with `bench/real_photos.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from pathlib import Path
+
+import numpy as np
+from common import setup_django
+from real_photos import (
+    calibrated_readings,
+    leave_one_out_baselines,
+    photo_folder,
+    read_photos,
+    scores,
+    webcam_frame,
+)
+
+
+def served_crops(photos, photo_side: int) -> tuple[np.ndarray, list[bool]]:
+    """The preprocessed crop of each photo's primary face (zeros where none is found) and whether one was."""
+    from ml.preprocess import preprocess_faces
+    from recognition import faces
+    from recognition.images import decode_for_reading
+
+    crops, found = [], []
+    for *_, image in photos:
+        gray = np.asarray(decode_for_reading(webcam_frame(image, photo_side)))
+        boxes = faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
+        boxes = [box for box in boxes if min(box[2:]) >= faces.MIN_CLASSIFY_PIXELS]
+        found.append(bool(boxes))
+        crops.append(faces.crop_face(gray, boxes[0]) if boxes else np.zeros((48, 48), np.uint8))
+    return preprocess_faces(crops), found
+
+
+def training_prior(data: str) -> np.ndarray:
+    """The class shares of the FER+ training targets: what --logit-adjustment divides by."""
+    from ml.dataset import load_dataset, training_rows
+
+    _, targets = training_rows(load_dataset(data), "Training")
+    return targets.mean(axis=0)
+
+
+def main():
+    from ml.dataset import DEFAULT_DATA
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="+", help="portraits-dev, realfaces, or folders of <emotion>/ photos")
+    parser.add_argument("--nets", nargs="+", required=True, help=".keras weights to read with, alone and together")
+    parser.add_argument("--taus", default="0,0.25,0.5", help="powers of the training prior to divide by")
+    parser.add_argument("--training-data", default=str(DEFAULT_DATA), help="the FER+ file whose prior is used")
+    parser.add_argument("--photo-side", type=int, default=288)
+    args = parser.parse_args()
+    setup_django()
+    from ml.labels import EMOTIONS
+    from ml.model import KerasMirrorClassifier
+    from recognition import faces
+
+    faces.warm_up()
+    taus = [float(tau) for tau in args.taus.split(",")]
+    prior = training_prior(args.training_data)
+    print("FER+ training prior: " + " ".join(f"{e} {share:.3f}" for e, share in zip(EMOTIONS, prior)))
+    nets = {Path(net).stem: KerasMirrorClassifier(net) for net in args.nets}
+    for name in args.data:
+        photos = read_photos(photo_folder(name))
+        labels = [label for _, label, _, _ in photos]
+        crops, found = served_crops(photos, args.photo_side)
+        readings = {net: classifier.predict(crops) for net, classifier in nets.items()}
+        print(f"{name}: {len(photos)} photos, a face found in {sum(found)}")
+        for size in range(1, len(nets) + 1):
+            for members in itertools.combinations(nets, size):
+                mean = np.mean([readings[member] for member in members], axis=0)
+                for tau in taus:
+                    adjusted = mean / prior**tau
+                    adjusted /= adjusted.sum(axis=1, keepdims=True)
+                    read = [reading if face else None for reading, face in zip(adjusted, found)]
+                    raw = scores(labels, read)
+                    baselines = leave_one_out_baselines(photos, read)
+                    subset = [index for index, baseline in enumerate(baselines) if baseline is not None]
+                    calibrated = calibrated_readings(read, baselines)
+                    calibrated = scores([labels[i] for i in subset], [calibrated[i] for i in subset])
+                    per_class = " ".join(f"{emotion[:3]} {value:.0%}" for emotion, value in raw["recall"].items())
+                    print(
+                        f"  {'+'.join(members):<24} τ {tau:<5} raw {raw['accuracy']:6.1%} (macro "
+                        f"{raw['macro_recall']:6.1%})  calibrated {calibrated['accuracy']:6.1%} (macro "
+                        f"{calibrated['macro_recall']:6.1%}, n={len(subset)})  | {per_class}",
+                        flush=True,
+                    )
+
+
+if __name__ == "__main__":
+    main()
