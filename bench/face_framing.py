@@ -18,14 +18,7 @@ import math
 import cv2
 import numpy as np
 from common import setup_django
-from real_photos import (
-    calibrated_readings,
-    leave_one_out_baselines,
-    photo_folder,
-    read_photos,
-    scores,
-    webcam_frame,
-)
+from real_photos import photo_folder, primary_face, raw_and_calibrated, read_photos
 
 EYE_CASCADE = cv2.data.haarcascades + "haarcascade_eye.xml"
 MAX_TILT_DEGREES = 25  # a steeper pair of "eyes" is an eyebrow or a nostril, not a tilted face
@@ -64,20 +57,13 @@ def main():
     setup_django()
     from ml.preprocess import preprocess_faces
     from recognition import faces
-    from recognition.images import decode_for_reading
 
     faces.warm_up()
     eyes = cv2.CascadeClassifier(EYE_CASCADE)
     scales = [float(scale) for scale in args.scales.split(",")]
     for name in args.data:
         photos = read_photos(photo_folder(name))
-        labels = [label for _, label, _, _ in photos]
-        found = []  # (gray, box) of each photo's primary readable face, or None
-        for *_, image in photos:
-            gray = np.asarray(decode_for_reading(webcam_frame(image, args.photo_side)))
-            boxes = [box for box in faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)]
-            boxes = [box for box in boxes if min(box[2:]) >= faces.MIN_CLASSIFY_PIXELS]
-            found.append((gray, boxes[0]) if boxes else None)
+        found = [primary_face(image, args.photo_side) for *_, image in photos]  # (gray, box) or None
         tilts = [None if face is None else eye_tilt(*face, eyes) for face in found]
         print(
             f"{name}: {len(photos)} photos, face found in {sum(f is not None for f in found)}, "
@@ -96,16 +82,12 @@ def main():
                     if level and tilt is not None:
                         gray = levelled(gray, box, tilt)
                     readings.append(faces.classifier().predict(preprocess_faces([faces.crop_face(gray, box)]))[0])
-                raw = scores(labels, readings)
-                baselines = leave_one_out_baselines(photos, readings)
-                subset = [i for i, baseline in enumerate(baselines) if baseline is not None]
-                adjusted = calibrated_readings(readings, baselines)
-                calibrated = scores([labels[i] for i in subset], [adjusted[i] for i in subset])
+                raw, calibrated, calibrated_count = raw_and_calibrated(photos, readings)
                 weakest, weakest_recall = min(raw["recall"].items(), key=lambda item: item[1])
                 print(
                     f"  scale {scale:<6} {'eyes levelled' if level else 'as detected  '}  raw {raw['accuracy']:6.1%}"
                     f"  macro {raw['macro_recall']:6.1%}  calibrated {calibrated['accuracy']:6.1%}"
-                    f" (macro {calibrated['macro_recall']:6.1%}, n={len(subset)})"
+                    f" (macro {calibrated['macro_recall']:6.1%}, n={calibrated_count})"
                     f"  weakest {weakest} {weakest_recall:.0%}",
                     flush=True,
                 )

@@ -20,30 +20,17 @@ from pathlib import Path
 
 import numpy as np
 from common import setup_django
-from real_photos import (
-    calibrated_readings,
-    leave_one_out_baselines,
-    photo_folder,
-    read_photos,
-    scores,
-    webcam_frame,
-)
+from real_photos import photo_folder, primary_face, raw_and_calibrated, read_photos
 
 
 def served_crops(photos, photo_side: int) -> tuple[np.ndarray, list[bool]]:
     """The preprocessed crop of each photo's primary face (zeros where none is found) and whether one was."""
     from ml.preprocess import preprocess_faces
     from recognition import faces
-    from recognition.images import decode_for_reading
 
-    crops, found = [], []
-    for *_, image in photos:
-        gray = np.asarray(decode_for_reading(webcam_frame(image, photo_side)))
-        boxes = faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
-        boxes = [box for box in boxes if min(box[2:]) >= faces.MIN_CLASSIFY_PIXELS]
-        found.append(bool(boxes))
-        crops.append(faces.crop_face(gray, boxes[0]) if boxes else np.zeros((48, 48), np.uint8))
-    return preprocess_faces(crops), found
+    found = [primary_face(image, photo_side) for *_, image in photos]
+    crops = [np.zeros((48, 48), np.uint8) if face is None else faces.crop_face(*face) for face in found]
+    return preprocess_faces(crops), [face is not None for face in found]
 
 
 def training_prior(data: str) -> np.ndarray:
@@ -76,7 +63,6 @@ def main():
     nets = {Path(net).stem: KerasMirrorClassifier(net) for net in args.nets}
     for name in args.data:
         photos = read_photos(photo_folder(name))
-        labels = [label for _, label, _, _ in photos]
         crops, found = served_crops(photos, args.photo_side)
         readings = {net: classifier.predict(crops) for net, classifier in nets.items()}
         print(f"{name}: {len(photos)} photos, a face found in {sum(found)}")
@@ -87,16 +73,12 @@ def main():
                     adjusted = mean / prior**tau
                     adjusted /= adjusted.sum(axis=1, keepdims=True)
                     read = [reading if face else None for reading, face in zip(adjusted, found)]
-                    raw = scores(labels, read)
-                    baselines = leave_one_out_baselines(photos, read)
-                    subset = [index for index, baseline in enumerate(baselines) if baseline is not None]
-                    calibrated = calibrated_readings(read, baselines)
-                    calibrated = scores([labels[i] for i in subset], [calibrated[i] for i in subset])
+                    raw, calibrated, calibrated_count = raw_and_calibrated(photos, read)
                     per_class = " ".join(f"{emotion[:3]} {value:.0%}" for emotion, value in raw["recall"].items())
                     print(
                         f"  {'+'.join(members):<24} τ {tau:<5} raw {raw['accuracy']:6.1%} (macro "
                         f"{raw['macro_recall']:6.1%})  calibrated {calibrated['accuracy']:6.1%} (macro "
-                        f"{calibrated['macro_recall']:6.1%}, n={len(subset)})  | {per_class}",
+                        f"{calibrated['macro_recall']:6.1%}, n={calibrated_count})  | {per_class}",
                         flush=True,
                     )
 

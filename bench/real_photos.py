@@ -81,6 +81,32 @@ def place_in_frame(photo: np.ndarray, photo_side: int) -> np.ndarray:
     )
 
 
+def primary_face(image: np.ndarray, photo_side: int):
+    """(luma frame, box) of the photo's largest classifiable face as the served detector finds it in its webcam
+    frame, or None: the face `read_ours` reads, for scripts that crop it themselves."""
+    from recognition import faces
+    from recognition.images import decode_for_reading
+
+    gray = np.asarray(decode_for_reading(webcam_frame(image, photo_side)))
+    boxes = faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
+    boxes = [box for box in boxes if min(box[2:]) >= faces.MIN_CLASSIFY_PIXELS]
+    return (gray, boxes[0]) if boxes else None
+
+
+def raw_and_calibrated(photos, readings) -> tuple[dict, dict, int]:
+    """Raw scores of every photo, calibrated scores of those whose person has another neutral photo, and how
+    many those are."""
+    labels = [label for _, label, _, _ in photos]
+    baselines = leave_one_out_baselines(photos, readings)
+    subset = [index for index, baseline in enumerate(baselines) if baseline is not None]
+    calibrated = calibrated_readings(readings, baselines)
+    return (
+        scores(labels, readings),
+        scores([labels[i] for i in subset], [calibrated[i] for i in subset]),
+        len(subset),
+    )
+
+
 def read_ours(frames) -> list[np.ndarray | None]:
     """The served reading of each frame's primary face (the largest readable one), None when none is found."""
     from recognition.faces import read_faces
