@@ -73,17 +73,33 @@ class FaceDataset:
 
 
 def training_rows(
-    dataset: FaceDataset, usage: str, targets: str = "probability", *, min_votes: int = 2
+    dataset: FaceDataset,
+    usage: str,
+    targets: str = "probability",
+    *,
+    min_votes: int = 2,
+    single_label_share: float = 0.0,
 ) -> tuple[FaceDataset, np.ndarray]:
     """The rows of `usage` a net trains on and their (n, 7) targets: one-hot labels, or with FER+ votes
     :func:`vote_targets`, leaving out the faces the votes give no target. ml.train and ml.distill share it, so
-    teacher readings line up with the rows they were made for."""
+    teacher readings line up with the rows they were made for (`single_label_share` changes targets, not rows).
+
+    With FER+ votes, `single_label_share` of each target is taken from FER2013's own label for the face where
+    it has one: that single tagger names an expression where the ten often agree on neutral, as posed faces
+    are mild ones."""
+    if not 0.0 <= single_label_share <= 1.0:
+        raise ValueError(f"single_label_share must be in [0, 1], got {single_label_share}")
     rows = dataset.subset(usage)
     if rows.votes is None:
         return rows, np.eye(NUM_CLASSES, dtype=np.float32)[rows.labels]
     rows_targets = vote_targets(rows.votes, targets, min_votes=min_votes)
     has_target = rows_targets.sum(axis=1) > 0
-    return rows.take(has_target, rows.source), rows_targets[has_target]
+    rows, rows_targets = rows.take(has_target, rows.source), rows_targets[has_target]
+    if single_label_share and rows.fer2013_labels is not None:
+        labelled = rows.fer2013_labels != NO_LABEL
+        single = np.eye(NUM_CLASSES, dtype=np.float32)[rows.fer2013_labels[labelled]]
+        rows_targets[labelled] = (1.0 - single_label_share) * rows_targets[labelled] + single_label_share * single
+    return rows, rows_targets
 
 
 def majority_labels(votes: np.ndarray) -> np.ndarray:

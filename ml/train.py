@@ -47,6 +47,13 @@ def parse_args(argv=None):
         default=2,
         help="with --targets probability: drop answers fewer taggers than this gave (outliers)",
     )
+    parser.add_argument(
+        "--single-label-share",
+        type=float,
+        default=0.0,
+        help="with FER+ votes: share of each training target taken from FER2013's own single label of the face "
+        "(it names mild, posed expressions the taggers often call neutral; 0: the votes alone)",
+    )
     parser.add_argument("--train-usage", default="Training", help="rows to train on")
     parser.add_argument("--val-usage", default="PublicTest", help="rows that pick the best checkpoint")
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT))
@@ -199,6 +206,12 @@ def main(argv=None) -> int:
     if not 0.0 <= args.distill <= 1.0:
         print(f"error: --distill is a share of each label, from 0 to 1 (got {args.distill})", file=sys.stderr)
         return 2
+    if not 0.0 <= args.single_label_share <= 1.0:
+        print(
+            f"error: --single-label-share is a share of each target, from 0 to 1 (got {args.single_label_share})",
+            file=sys.stderr,
+        )
+        return 2
     if args.teachers and args.teacher_readings:
         print("error: give --teachers (online) or --teacher-readings (offline), not both", file=sys.stderr)
         return 2
@@ -299,7 +312,13 @@ def main(argv=None) -> int:
         return 2
     # FER+: the taggers' votes are the target (faces they give none are left out) and validation reads their
     # majority label; FER2013: its single label for both.
-    train, train_y = training_rows(dataset, args.train_usage, args.targets, min_votes=args.min_votes)
+    train, train_y = training_rows(
+        dataset,
+        args.train_usage,
+        args.targets,
+        min_votes=args.min_votes,
+        single_label_share=args.single_label_share,
+    )
     val_rows = dataset.subset(args.val_usage)
     val = val_rows.labelled()
     if not len(train) or not len(val):
@@ -312,8 +331,9 @@ def main(argv=None) -> int:
     print(f"data: {len(train)} {args.train_usage} / {len(val)} {args.val_usage} faces from {args.data}", flush=True)
     if train.votes is not None:
         print(
-            f"targets: FER+ votes, {args.targets}; validation on the majority label (ties and contempt, "
-            f"unknown or not-a-face majorities left out)",
+            f"targets: FER+ votes, {args.targets}"
+            + (f", {args.single_label_share:.0%} FER2013's own label" if args.single_label_share else "")
+            + "; validation on the majority label (ties and contempt, unknown or not-a-face majorities left out)",
             flush=True,
         )
     train_x, val_x = preprocess_faces(train.faces), preprocess_faces(val.faces)

@@ -137,6 +137,23 @@ def test_vote_targets_drop_single_votes_and_answers_the_site_has_no_face_for():
         vote_targets(votes, "crossentropy")
 
 
+def test_single_label_share_blends_fer2013s_own_label_into_the_vote_targets_of_the_same_rows(tmp_path):
+    from ml.dataset import training_rows
+
+    path = tmp_path / "ferplus.csv"
+    path.write_text(ferplus_text(FERPLUS_ROWS))
+    data = load_dataset(path)
+    rows, votes_only = training_rows(data, "Training")
+    blended_rows, blended = training_rows(data, "Training", single_label_share=0.25)
+    assert blended_rows.fer2013_labels.tolist() == rows.fer2013_labels.tolist() == [EMOTIONS.index("sad"), NO_LABEL]
+    neutral, sad = EMOTIONS.index("neutral"), EMOTIONS.index("sad")
+    np.testing.assert_allclose(blended[0, [neutral, sad]], [0.75 * 6 / 9, 0.75 * 3 / 9 + 0.25], atol=1e-6)
+    np.testing.assert_allclose(blended[1], votes_only[1])  # no FER2013 label: the votes alone
+    np.testing.assert_allclose(blended.sum(axis=1), 1.0, atol=1e-6)
+    with pytest.raises(ValueError, match="single_label_share"):
+        training_rows(data, "Training", single_label_share=1.5)
+
+
 def test_malformed_ferplus_votes_name_file_and_line(tmp_path):
     path = tmp_path / "bad_votes.csv"
     path.write_text(ferplus_text([("Training", pixels(1), 3, (0, 10, 0, 0, 0, 0, 0, 0, 0, "x"))]))

@@ -353,6 +353,20 @@ def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_ta
     assert json.loads((tmp_path / "adjusted" / "model_card.json").read_text())["training"]["logit_adjustment"] == 1.0
 
 
+def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_refuses_one_out_of_range(
+    tiny_ferplus_csv, tmp_path, capsys
+):
+    tiny_run = ["--data", str(tiny_ferplus_csv), "--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8"]
+    tiny_run += ["--dense-units", "8", "--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
+    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "blended"), "--single-label-share", "0.5"]) == 0
+    assert "FER+ votes, probability, 50% FER2013's own label" in capsys.readouterr().out
+    card = json.loads((tmp_path / "blended" / "model_card.json").read_text())
+    assert card["training"]["single_label_share"] == 0.5
+    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "bad"), "--single-label-share", "-0.1"]) == 2
+    assert "--single-label-share is a share" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
     """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
     code = train.main(
