@@ -310,6 +310,12 @@ def main(argv=None) -> int:
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.single_label_share and dataset.votes is None:
+        print(
+            f"error: --single-label-share needs a FER+ file with votes; {args.data} has one label a face",
+            file=sys.stderr,
+        )
+        return 2
     # FER+: the taggers' votes are the target (faces they give none are left out) and validation reads their
     # majority label; FER2013: its single label for both.
     train, train_y = training_rows(

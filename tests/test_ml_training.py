@@ -354,7 +354,7 @@ def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_ta
 
 
 def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_refuses_one_out_of_range(
-    tiny_ferplus_csv, tmp_path, capsys
+    tiny_ferplus_csv, tiny_csv, tmp_path, capsys
 ):
     tiny_run = ["--data", str(tiny_ferplus_csv), "--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8"]
     tiny_run += ["--dense-units", "8", "--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
@@ -365,6 +365,10 @@ def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_ref
     assert train.main([*tiny_run, "--output-dir", str(tmp_path / "bad"), "--single-label-share", "-0.1"]) == 2
     assert "--single-label-share is a share" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+    no_votes = [*tiny_run[2:], "--data", str(tiny_csv), "--output-dir", str(tmp_path / "fer2013")]
+    assert train.main([*no_votes, "--single-label-share", "0.5"]) == 2
+    assert "needs a FER+ file with votes" in capsys.readouterr().err
+    assert not list((tmp_path / "fer2013").glob("*"))  # no net, no card
 
 
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
