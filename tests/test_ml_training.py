@@ -332,6 +332,11 @@ def test_logit_adjustment_divides_each_reading_by_the_class_shares_to_its_power(
     np.testing.assert_allclose(model.predict(faces, verbose=0), expected / expected.sum(1, keepdims=True), rtol=1e-4)
 
 
+# One epoch of a tiny net, mirror augmentation only: the end-to-end runs that check an option's effect.
+TINY_MIRROR_RUN = ["--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8"]
+TINY_MIRROR_RUN += ["--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
+
+
 def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_targets_log_shares(
     tiny_ferplus_csv, tmp_path, capsys
 ):
@@ -340,8 +345,7 @@ def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_ta
     import ml.model  # noqa: F401  (registers the custom layers)
     from ml.dataset import load_dataset, training_rows
 
-    tiny_run = ["--data", str(tiny_ferplus_csv), "--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8"]
-    tiny_run += ["--dense-units", "8", "--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
+    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
     assert train.main([*tiny_run, "--output-dir", str(tmp_path / "plain")]) == 0
     assert train.main([*tiny_run, "--output-dir", str(tmp_path / "adjusted"), "--logit-adjustment", "1"]) == 0
     assert "class shares to the power 1.0" in capsys.readouterr().out
@@ -356,8 +360,7 @@ def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_ta
 def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_refuses_one_out_of_range(
     tiny_ferplus_csv, tiny_csv, tmp_path, capsys
 ):
-    tiny_run = ["--data", str(tiny_ferplus_csv), "--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8"]
-    tiny_run += ["--dense-units", "8", "--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
+    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
     assert train.main([*tiny_run, "--output-dir", str(tmp_path / "blended"), "--single-label-share", "0.5"]) == 0
     assert "FER+ votes, probability, 50% FER2013's own label" in capsys.readouterr().out
     card = json.loads((tmp_path / "blended" / "model_card.json").read_text())
@@ -365,7 +368,7 @@ def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_ref
     assert train.main([*tiny_run, "--output-dir", str(tmp_path / "bad"), "--single-label-share", "-0.1"]) == 2
     assert "--single-label-share is a share" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
-    no_votes = [*tiny_run[2:], "--data", str(tiny_csv), "--output-dir", str(tmp_path / "fer2013")]
+    no_votes = ["--data", str(tiny_csv), *TINY_MIRROR_RUN, "--output-dir", str(tmp_path / "fer2013")]
     assert train.main([*no_votes, "--single-label-share", "0.5"]) == 2
     assert "needs a FER+ file with votes" in capsys.readouterr().err
     assert not list((tmp_path / "fer2013").glob("*"))  # no net, no card
