@@ -1,11 +1,15 @@
 """Which face the net sees: the served pipeline's readings of the real-photo sets with other framings.
 
     python bench/face_framing.py portraits-dev realfaces [--scales 0.9,1.0204,1.1,1.2] [--level-eyes]
+        [--filters blur:0.5,sharpen:0.6,equalize]
 
 Each photo is placed in a webcam frame and decoded as bench/real_photos.py does, its largest face found once by
 the served detector, then cropped at each scale of the detector's box (1.0204 = 1/0.98 is the served framing)
 and, with --level-eyes, also turned about the face's centre so that the two eyes OpenCV's eye cascade finds in
-the box's upper half are level. Each crop is read by the served model (mirror TTA). Printed per set and
+the box's upper half are level. With --filters, the served-scale crop is also read after each filter of its
+48-pixel face (a Gaussian blur of sigma S, an unsharp mask of amount A, histogram equalisation or CLAHE of clip
+limit C), and each set's median sharpness (the variance of the crop's Laplacian) is printed beside FER+'s
+training faces'. Each crop is read by the served model (mirror TTA). Printed per set and
 variant: accuracy, macro recall and, against each person's other neutral photos (leave-one-out, as
 real_photos.py), the calibrated accuracy. Photos whose face is not found count as wrong in every variant.
 """
@@ -22,6 +26,30 @@ from real_photos import photo_folder, primary_face, raw_and_calibrated, read_pho
 
 EYE_CASCADE = cv2.data.haarcascades + "haarcascade_eye.xml"
 MAX_TILT_DEGREES = 25  # a steeper pair of "eyes" is an eyebrow or a nostril, not a tilted face
+SHARPNESS_SAMPLE = 3000  # FER+ training faces whose sharpness is the reference
+
+
+def face_filter(spec: str):
+    """A uint8 48×48 face → the same face filtered, from "blur:SIGMA", "sharpen:AMOUNT", "equalize" or
+    "clahe:CLIP"."""
+    name, _, value = spec.partition(":")
+    if name == "blur":
+        return lambda face: cv2.GaussianBlur(face, (0, 0), float(value))
+    if name == "sharpen":
+        amount = float(value)
+        return lambda face: cv2.addWeighted(face, 1 + amount, cv2.GaussianBlur(face, (0, 0), 1.0), -amount, 0)
+    if name == "equalize":
+        return cv2.equalizeHist
+    if name == "clahe":
+        clahe = cv2.createCLAHE(clipLimit=float(value), tileGridSize=(4, 4))
+        return clahe.apply
+    raise argparse.ArgumentTypeError(f"unknown filter {spec!r}: blur:S, sharpen:A, equalize or clahe:C")
+
+
+def sharpness(batch: np.ndarray) -> float:
+    """Median variance of the Laplacian over preprocessed faces ((n, 48, 48, 1) in [0, 1]), on the uint8 scale."""
+    faces_u8 = np.round(batch[..., 0] * 255).astype(np.uint8)
+    return float(np.median([cv2.Laplacian(face, cv2.CV_64F).var() for face in faces_u8]))
 
 
 def eye_tilt(gray: np.ndarray, box, eyes: cv2.CascadeClassifier) -> float | None:
@@ -52,15 +80,23 @@ def main():
     parser.add_argument("data", nargs="+", help="portraits-dev, realfaces, or folders of <emotion>/ photos")
     parser.add_argument("--scales", default="0.9,1.0204,1.1,1.2", help="crop sides as multiples of the box's")
     parser.add_argument("--level-eyes", action="store_true", help="also read each scale with the eyes levelled")
+    parser.add_argument("--filters", default="", help="comma-separated filters of the served crop, e.g. blur:0.5")
+    parser.add_argument("--training-data", default=None, help="FER+ file whose sharpness is printed (with --filters)")
     parser.add_argument("--photo-side", type=int, default=288)
     args = parser.parse_args()
     setup_django()
+    from ml.dataset import DEFAULT_DATA, load_dataset
     from ml.preprocess import preprocess_faces
     from recognition import faces
 
     faces.warm_up()
     eyes = cv2.CascadeClassifier(EYE_CASCADE)
     scales = [float(scale) for scale in args.scales.split(",")]
+    filters = {spec: face_filter(spec) for spec in args.filters.split(",") if spec}
+    served_scale = faces.CROP_SCALE
+    if filters:
+        training = load_dataset(args.training_data or DEFAULT_DATA).subset("Training").faces[:SHARPNESS_SAMPLE]
+        print(f"FER+ training faces: median sharpness {sharpness(preprocess_faces(list(training))):.0f}")
     for name in args.data:
         photos = read_photos(photo_folder(name))
         found = [primary_face(image, args.photo_side) for *_, image in photos]  # (gray, box) or None
@@ -89,6 +125,21 @@ def main():
                     f"  macro {raw['macro_recall']:6.1%}  calibrated {calibrated['accuracy']:6.1%}"
                     f" (macro {calibrated['macro_recall']:6.1%}, n={calibrated_count})"
                     f"  weakest {weakest} {weakest_recall:.0%}",
+                    flush=True,
+                )
+        if filters:
+            faces.CROP_SCALE = served_scale
+            crops = preprocess_faces([faces.crop_face(*face) for face in found if face is not None])
+            print(f"  served crops: median sharpness {sharpness(crops):.0f}")
+            for spec, filtered in filters.items():
+                batch = preprocess_faces([filtered(np.round(crop[..., 0] * 255).astype(np.uint8)) for crop in crops])
+                read = iter(faces.classifier().predict(batch))
+                readings = [None if face is None else next(read) for face in found]
+                raw, calibrated, calibrated_count = raw_and_calibrated(photos, readings)
+                print(
+                    f"  filter {spec:<12} raw {raw['accuracy']:6.1%}  macro {raw['macro_recall']:6.1%}"
+                    f"  calibrated {calibrated['accuracy']:6.1%} (macro {calibrated['macro_recall']:6.1%},"
+                    f" n={calibrated_count})",
                     flush=True,
                 )
 
