@@ -142,6 +142,14 @@ def parse_args(argv=None):
         "(0: off, 1: every class equally likely a priori); FER+'s votes are a third neutral",
     )
     parser.add_argument(
+        "--logit-adjustment-prior",
+        choices=["targets", "votes"],
+        default="targets",
+        help="with --logit-adjustment: the class shares divided by: the training targets', or the taggers' "
+        "vote shares of the same faces whatever --single-label-share (the prior a net started from FER+ "
+        "votes was taught)",
+    )
+    parser.add_argument(
         "--ema-momentum",
         type=float,
         default=0.999,
@@ -310,12 +318,14 @@ def main(argv=None) -> int:
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.single_label_share and dataset.votes is None:
-        print(
-            f"error: --single-label-share needs a FER+ file with votes; {args.data} has one label a face",
-            file=sys.stderr,
-        )
-        return 2
+    needs_votes = {
+        "--single-label-share": args.single_label_share,
+        "--logit-adjustment-prior votes": args.logit_adjustment_prior == "votes",
+    }
+    for option, given in needs_votes.items():
+        if given and dataset.votes is None:
+            print(f"error: {option} needs a FER+ file with votes; {args.data} has one label a face", file=sys.stderr)
+            return 2
     # FER+: the taggers' votes are the target (faces they give none are left out) and validation reads their
     # majority label; FER2013: its single label for both.
     train, train_y = training_rows(
@@ -463,9 +473,13 @@ def main(argv=None) -> int:
                 flush=True,
             )
         if args.logit_adjustment:  # readings less the class shares the net was taught
-            adjust_for_prior(model, train_y.mean(axis=0), args.logit_adjustment)
+            prior_targets = train_y
+            if args.logit_adjustment_prior == "votes":
+                prior_targets = training_rows(dataset, args.train_usage, args.targets, min_votes=args.min_votes)[1]
+            adjust_for_prior(model, prior_targets.mean(axis=0), args.logit_adjustment)
             print(
-                f"readings divided by the training targets' class shares to the power {args.logit_adjustment}",
+                f"readings divided by the training {args.logit_adjustment_prior}' class shares to the power "
+                f"{args.logit_adjustment}",
                 flush=True,
             )
         model.save(weights_path)

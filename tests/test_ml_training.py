@@ -357,6 +357,36 @@ def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_ta
     assert json.loads((tmp_path / "adjusted" / "model_card.json").read_text())["training"]["logit_adjustment"] == 1.0
 
 
+def test_logit_adjustment_can_divide_by_the_vote_shares_when_the_targets_are_fer2013s_label(
+    tiny_ferplus_csv, tiny_csv, tmp_path, capsys
+):
+    """--logit-adjustment-prior votes: a net taught FER2013's label still has the taggers' prior taken out."""
+    import keras
+
+    import ml.model  # noqa: F401  (registers the custom layers)
+    from ml.dataset import load_dataset, training_rows
+
+    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN, "--single-label-share", "1"]
+    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "plain")]) == 0
+    adjusted = ["--output-dir", str(tmp_path / "adjusted"), "--logit-adjustment", "1"]
+    assert train.main([*tiny_run, *adjusted, "--logit-adjustment-prior", "votes"]) == 0
+    assert "training votes' class shares to the power 1.0" in capsys.readouterr().out
+    dataset = load_dataset(tiny_ferplus_csv)
+    votes = training_rows(dataset, "Training")[1].mean(axis=0)
+    single_labels = training_rows(dataset, "Training", single_label_share=1.0)[1].mean(axis=0)
+    assert np.abs(np.log(votes / single_labels)).max() > 0.02  # the priors differ by far more than the tolerance
+    bias = lambda run: (
+        keras.models.load_model(tmp_path / run / "emotion_cnn.keras").get_layer("emotion").get_weights()[1]
+    )
+    np.testing.assert_allclose(bias("adjusted"), bias("plain") - np.log(np.clip(votes, 1e-3, None)), atol=2e-3)
+    card = json.loads((tmp_path / "adjusted" / "model_card.json").read_text())
+    assert card["training"]["logit_adjustment_prior"] == "votes"
+    no_votes = ["--data", str(tiny_csv), *TINY_MIRROR_RUN, "--output-dir", str(tmp_path / "fer2013")]
+    assert train.main([*no_votes, "--logit-adjustment", "1", "--logit-adjustment-prior", "votes"]) == 2
+    assert "--logit-adjustment-prior votes needs a FER+ file with votes" in capsys.readouterr().err
+    assert not list((tmp_path / "fer2013").glob("*"))
+
+
 def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_refuses_one_out_of_range(
     tiny_ferplus_csv, tiny_csv, tmp_path, capsys
 ):
