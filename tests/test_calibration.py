@@ -181,8 +181,9 @@ def test_emoji_api_uses_the_calibrated_reading(client):
 )
 def test_calibration_on_real_portraits():
     """Person by person through the served pipeline, each photo against its person's other neutral photos
-    (bench/real_photos.py). The FER+ weights shipped 2026-12-04 read 50.7% raw → 62.4% calibrated, neutral 96%,
-    fear 5% lowest; the FER2013-trained weights before them 49.5% → 62.7%, fear 18% (docs/model.md)."""
+    (bench/real_photos.py). The weights shipped 2026-12-07 read 51.0% raw → 63.9% calibrated, neutral 100%,
+    fear 2% lowest; the FER+ fine-tune before them 50.7% → 62.4%, fear 5%; the FER2013-trained weights 49.5% →
+    62.7%, fear 18% (docs/model.md)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     import real_photos
 
@@ -194,10 +195,10 @@ def test_calibration_on_real_portraits():
     raw = real_photos.scores(labels, readings)
     calibrated = real_photos.scores(labels, real_photos.calibrated_readings(readings, baselines))
     assert (CALIBRATION_STRENGTH, NEUTRAL_BONUS) == (1.0, 1.0)
-    assert calibrated["accuracy"] >= 0.60 and calibrated["accuracy"] >= raw["accuracy"] + 0.08, (raw, calibrated)
-    # Every class a few photos under its measured recall. Fear is the weak one: the FER+ net reads these posed
-    # fear portraits as sad or neutral (3 of 56 read fear); its floor only guards that none are left.
-    floors = {"angry": 0.45, "disgust": 0.3, "fear": 0.03, "happy": 0.9, "sad": 0.5, "surprise": 0.65, "neutral": 0.8}
+    assert calibrated["accuracy"] >= 0.62 and calibrated["accuracy"] >= raw["accuracy"] + 0.08, (raw, calibrated)
+    # Every class a few photos under its measured recall. Fear is the weak one: the FER+-taught nets read these
+    # posed fear portraits as other expressions or neutral (1 of 56 reads fear); its floor guards that one does.
+    floors = {"angry": 0.45, "disgust": 0.3, "fear": 0.015, "happy": 0.9, "sad": 0.6, "surprise": 0.7, "neutral": 0.85}
     assert all(calibrated["recall"][emotion] >= floor for emotion, floor in floors.items()), calibrated
 
 
