@@ -34,7 +34,8 @@ def face_filter(spec: str):
     "clahe:CLIP"."""
     name, _, value = spec.partition(":")
     if name == "blur":
-        return lambda face: cv2.GaussianBlur(face, (0, 0), float(value))
+        sigma = float(value)
+        return lambda face: cv2.GaussianBlur(face, (0, 0), sigma)
     if name == "sharpen":
         amount = float(value)
         return lambda face: cv2.addWeighted(face, 1 + amount, cv2.GaussianBlur(face, (0, 0), 1.0), -amount, 0)
@@ -92,11 +93,14 @@ def main():
     faces.warm_up()
     eyes = cv2.CascadeClassifier(EYE_CASCADE)
     scales = [float(scale) for scale in args.scales.split(",")]
-    filters = {spec: face_filter(spec) for spec in args.filters.split(",") if spec}
+    try:
+        filters = {spec: face_filter(spec) for spec in args.filters.split(",") if spec}
+    except (argparse.ArgumentTypeError, ValueError) as error:
+        parser.error(f"--filters: {error}")
     served_scale = faces.CROP_SCALE
     if filters:
         training = load_dataset(args.training_data or DEFAULT_DATA).subset("Training").faces[:SHARPNESS_SAMPLE]
-        print(f"FER+ training faces: median sharpness {sharpness(preprocess_faces(list(training))):.0f}")
+        print(f"training faces: median sharpness {sharpness(preprocess_faces(list(training))):.0f}")
     for name in args.data:
         photos = read_photos(photo_folder(name))
         found = [primary_face(image, args.photo_side) for *_, image in photos]  # (gray, box) or None
