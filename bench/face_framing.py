@@ -47,10 +47,24 @@ def face_filter(spec: str):
     raise argparse.ArgumentTypeError(f"unknown filter {spec!r}: blur:S, sharpen:A, equalize or clahe:C")
 
 
+def as_uint8(batch: np.ndarray) -> np.ndarray:
+    """Preprocessed faces ((n, 48, 48, 1) in [0, 1]) back as the uint8 48×48 faces they were made from."""
+    return np.round(batch[..., 0] * 255).astype(np.uint8)
+
+
 def sharpness(batch: np.ndarray) -> float:
-    """Median variance of the Laplacian over preprocessed faces ((n, 48, 48, 1) in [0, 1]), on the uint8 scale."""
-    faces_u8 = np.round(batch[..., 0] * 255).astype(np.uint8)
-    return float(np.median([cv2.Laplacian(face, cv2.CV_64F).var() for face in faces_u8]))
+    """Median variance of the Laplacian over preprocessed faces, on the uint8 scale."""
+    return float(np.median([cv2.Laplacian(face, cv2.CV_64F).var() for face in as_uint8(batch)]))
+
+
+def figures(photos, readings) -> str:
+    """Raw and calibrated accuracy and macro recall of one variant's readings, and its weakest class."""
+    raw, calibrated, calibrated_count = raw_and_calibrated(photos, readings)
+    weakest, weakest_recall = min(raw["recall"].items(), key=lambda item: item[1])
+    return (
+        f"raw {raw['accuracy']:6.1%}  macro {raw['macro_recall']:6.1%}  calibrated {calibrated['accuracy']:6.1%}"
+        f" (macro {calibrated['macro_recall']:6.1%}, n={calibrated_count})  weakest {weakest} {weakest_recall:.0%}"
+    )
 
 
 def eye_tilt(gray: np.ndarray, box, eyes: cv2.CascadeClassifier) -> float | None:
@@ -122,30 +136,16 @@ def main():
                     if level and tilt is not None:
                         gray = levelled(gray, box, tilt)
                     readings.append(faces.classifier().predict(preprocess_faces([faces.crop_face(gray, box)]))[0])
-                raw, calibrated, calibrated_count = raw_and_calibrated(photos, readings)
-                weakest, weakest_recall = min(raw["recall"].items(), key=lambda item: item[1])
-                print(
-                    f"  scale {scale:<6} {'eyes levelled' if level else 'as detected  '}  raw {raw['accuracy']:6.1%}"
-                    f"  macro {raw['macro_recall']:6.1%}  calibrated {calibrated['accuracy']:6.1%}"
-                    f" (macro {calibrated['macro_recall']:6.1%}, n={calibrated_count})"
-                    f"  weakest {weakest} {weakest_recall:.0%}",
-                    flush=True,
-                )
+                variant = "eyes levelled" if level else "as detected  "
+                print(f"  scale {scale:<6} {variant}  {figures(photos, readings)}", flush=True)
         if filters:
             faces.CROP_SCALE = served_scale
             crops = preprocess_faces([faces.crop_face(*face) for face in found if face is not None])
             print(f"  served crops: median sharpness {sharpness(crops):.0f}")
             for spec, filtered in filters.items():
-                batch = preprocess_faces([filtered(np.round(crop[..., 0] * 255).astype(np.uint8)) for crop in crops])
-                read = iter(faces.classifier().predict(batch))
+                read = iter(faces.classifier().predict(preprocess_faces([filtered(face) for face in as_uint8(crops)])))
                 readings = [None if face is None else next(read) for face in found]
-                raw, calibrated, calibrated_count = raw_and_calibrated(photos, readings)
-                print(
-                    f"  filter {spec:<12} raw {raw['accuracy']:6.1%}  macro {raw['macro_recall']:6.1%}"
-                    f"  calibrated {calibrated['accuracy']:6.1%} (macro {calibrated['macro_recall']:6.1%},"
-                    f" n={calibrated_count})",
-                    flush=True,
-                )
+                print(f"  filter {spec:<12} {figures(photos, readings)}", flush=True)
 
 
 if __name__ == "__main__":
