@@ -1,6 +1,7 @@
 """Training runs end to end on a tiny generated dataset; evaluation prints its contract line."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -337,12 +338,25 @@ TINY_MIRROR_RUN = ["--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8
 TINY_MIRROR_RUN += ["--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
 
 
-def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_targets_log_shares(
-    tiny_ferplus_csv, tmp_path, capsys
-):
+def last_bias(run: Path) -> np.ndarray:
+    """The bias of the trained net's last (emotion) layer, where --logit-adjustment folds the prior in."""
     import keras
 
     import ml.model  # noqa: F401  (registers the custom layers)
+
+    return keras.models.load_model(run / "emotion_cnn.keras").get_layer("emotion").get_weights()[1]
+
+
+def refusal_without_votes(tiny_csv: Path, output_dir: Path, capsys, *options: str) -> str:
+    """Trains on a FER2013 file (no votes) with `options`: asserts exit 2 and nothing written; returns stderr."""
+    assert train.main(["--data", str(tiny_csv), *TINY_MIRROR_RUN, "--output-dir", str(output_dir), *options]) == 2
+    assert not list(output_dir.glob("*"))  # no net, no card
+    return capsys.readouterr().err
+
+
+def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_targets_log_shares(
+    tiny_ferplus_csv, tmp_path, capsys
+):
     from ml.dataset import load_dataset, training_rows
 
     tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
@@ -350,10 +364,9 @@ def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_ta
     assert train.main([*tiny_run, "--output-dir", str(tmp_path / "adjusted"), "--logit-adjustment", "1"]) == 0
     assert "class shares to the power 1.0" in capsys.readouterr().out
     shares = training_rows(load_dataset(tiny_ferplus_csv), "Training")[1].mean(axis=0)
-    bias = lambda run: (
-        keras.models.load_model(tmp_path / run / "emotion_cnn.keras").get_layer("emotion").get_weights()[1]
+    np.testing.assert_allclose(
+        last_bias(tmp_path / "adjusted"), last_bias(tmp_path / "plain") - np.log(np.clip(shares, 1e-3, None)), atol=2e-3
     )
-    np.testing.assert_allclose(bias("adjusted"), bias("plain") - np.log(np.clip(shares, 1e-3, None)), atol=2e-3)
     assert json.loads((tmp_path / "adjusted" / "model_card.json").read_text())["training"]["logit_adjustment"] == 1.0
 
 
@@ -361,9 +374,6 @@ def test_logit_adjustment_can_divide_by_the_vote_shares_when_the_targets_are_fer
     tiny_ferplus_csv, tiny_csv, tmp_path, capsys
 ):
     """--logit-adjustment-prior votes: a net taught FER2013's label still has the taggers' prior taken out."""
-    import keras
-
-    import ml.model  # noqa: F401  (registers the custom layers)
     from ml.dataset import load_dataset, training_rows
 
     tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN, "--single-label-share", "1"]
@@ -375,16 +385,15 @@ def test_logit_adjustment_can_divide_by_the_vote_shares_when_the_targets_are_fer
     votes = training_rows(dataset, "Training")[1].mean(axis=0)
     single_labels = training_rows(dataset, "Training", single_label_share=1.0)[1].mean(axis=0)
     assert np.abs(np.log(votes / single_labels)).max() > 0.02  # the priors differ by far more than the tolerance
-    bias = lambda run: (
-        keras.models.load_model(tmp_path / run / "emotion_cnn.keras").get_layer("emotion").get_weights()[1]
+    np.testing.assert_allclose(
+        last_bias(tmp_path / "adjusted"), last_bias(tmp_path / "plain") - np.log(np.clip(votes, 1e-3, None)), atol=2e-3
     )
-    np.testing.assert_allclose(bias("adjusted"), bias("plain") - np.log(np.clip(votes, 1e-3, None)), atol=2e-3)
     card = json.loads((tmp_path / "adjusted" / "model_card.json").read_text())
     assert card["training"]["logit_adjustment_prior"] == "votes"
-    no_votes = ["--data", str(tiny_csv), *TINY_MIRROR_RUN, "--output-dir", str(tmp_path / "fer2013")]
-    assert train.main([*no_votes, "--logit-adjustment", "1", "--logit-adjustment-prior", "votes"]) == 2
-    assert "--logit-adjustment-prior votes needs a FER+ file with votes" in capsys.readouterr().err
-    assert not list((tmp_path / "fer2013").glob("*"))
+    refused = refusal_without_votes(
+        tiny_csv, tmp_path / "fer2013", capsys, "--logit-adjustment", "1", "--logit-adjustment-prior", "votes"
+    )
+    assert "--logit-adjustment-prior votes needs a FER+ file with votes" in refused
 
 
 def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_refuses_one_out_of_range(
@@ -398,10 +407,8 @@ def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_ref
     assert train.main([*tiny_run, "--output-dir", str(tmp_path / "bad"), "--single-label-share", "-0.1"]) == 2
     assert "--single-label-share is a share" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
-    no_votes = ["--data", str(tiny_csv), *TINY_MIRROR_RUN, "--output-dir", str(tmp_path / "fer2013")]
-    assert train.main([*no_votes, "--single-label-share", "0.5"]) == 2
-    assert "needs a FER+ file with votes" in capsys.readouterr().err
-    assert not list((tmp_path / "fer2013").glob("*"))  # no net, no card
+    refused = refusal_without_votes(tiny_csv, tmp_path / "fer2013", capsys, "--single-label-share", "0.5")
+    assert "needs a FER+ file with votes" in refused
 
 
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
