@@ -22,7 +22,7 @@ import math
 import cv2
 import numpy as np
 from common import setup_django
-from real_photos import photo_folder, primary_face, raw_and_calibrated, read_photos
+from real_photos import photo_folder, photo_sets_parser, primary_face, raw_and_calibrated, read_photos
 
 EYE_CASCADE = cv2.data.haarcascades + "haarcascade_eye.xml"
 MAX_TILT_DEGREES = 25  # a steeper pair of "eyes" is an eyebrow or a nostril, not a tilted face
@@ -91,13 +91,11 @@ def levelled(gray: np.ndarray, box, angle: float) -> np.ndarray:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="+", help="portraits-dev, realfaces, or folders of <emotion>/ photos")
+    parser = photo_sets_parser(__doc__.splitlines()[0])
     parser.add_argument("--scales", default="0.9,1.0204,1.1,1.2", help="crop sides as multiples of the box's")
     parser.add_argument("--level-eyes", action="store_true", help="also read each scale with the eyes levelled")
     parser.add_argument("--filters", default="", help="comma-separated filters of the served crop, e.g. blur:0.5")
     parser.add_argument("--training-data", default=None, help="FER+ file whose sharpness is printed (with --filters)")
-    parser.add_argument("--photo-side", type=int, default=288)
     args = parser.parse_args()
     setup_django()
     from ml.dataset import DEFAULT_DATA, load_dataset

@@ -14,13 +14,12 @@ served with `bench/real_photos.py`.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from pathlib import Path
 
 import numpy as np
 from common import setup_django
-from real_photos import photo_folder, primary_face, raw_and_calibrated, read_photos
+from real_photos import photo_folder, photo_sets_parser, primary_face, raw_and_calibrated, read_photos
 
 
 def served_crops(photos, photo_side: int) -> tuple[np.ndarray, list[bool]]:
@@ -44,12 +43,10 @@ def training_prior(data: str) -> np.ndarray:
 def main():
     from ml.dataset import DEFAULT_DATA
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="+", help="portraits-dev, realfaces, or folders of <emotion>/ photos")
+    parser = photo_sets_parser(__doc__.splitlines()[0])
     parser.add_argument("--nets", nargs="+", required=True, help=".keras weights to read with, alone and together")
     parser.add_argument("--taus", default="0,0.25,0.5", help="powers of the training prior to divide by")
     parser.add_argument("--training-data", default=str(DEFAULT_DATA), help="the FER+ file whose prior is used")
-    parser.add_argument("--photo-side", type=int, default=288)
     args = parser.parse_args()
     setup_django()
     from ml.labels import EMOTIONS

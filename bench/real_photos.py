@@ -39,6 +39,17 @@ FRAME_SIZE = (640, 480)
 JPEG_QUALITY = 92  # what the generate page's canvas.toBlob uses for a capture
 
 
+PHOTO_SIDE = 288  # photo height in the 640×480 frame, px: a face near a laptop camera
+
+
+def photo_sets_parser(description: str) -> argparse.ArgumentParser:
+    """The arguments every script that reads several photo sets shares: the sets, and how big they sit in the frame."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("data", nargs="+", help="portraits-dev, realfaces, or folders of <emotion>/ photos")
+    parser.add_argument("--photo-side", type=int, default=PHOTO_SIDE, help="photo height in the 640×480 frame, px")
+    return parser
+
+
 def photo_folder(name: str) -> Path:
     path = Path(name)
     return path if path.is_dir() else SHARED_DATA / name
@@ -213,7 +224,7 @@ def main():
     parser.add_argument(
         "--photo-side",
         type=int,
-        default=288,
+        default=PHOTO_SIDE,
         help="photo height in the 640×480 frame, px (a face near a laptop camera)",
     )
     parser.add_argument("--no-fer", action="store_true", help="skip the fer package")
