@@ -74,6 +74,10 @@ def main():
     parser.add_argument("--shares", default="0.5,0.75,1", help="how far towards the population's resting face")
     parser.add_argument("--training-data", default=str(DEFAULT_DATA), help="FER+ file of the neutral faces")
     args = parser.parse_args()
+    try:
+        shares = [float(share) for share in args.shares.split(",")]
+    except ValueError:
+        parser.error(f"--shares: comma-separated numbers, e.g. 0.5,1 (got {args.shares!r})")
     setup_django()
     import keras
 
@@ -85,9 +89,12 @@ def main():
 
     faces.warm_up()
     model = keras.models.load_model(args.net, compile=False)
+    unknown = [layer for layer in args.layers.split(",") if layer not in [each.name for each in model.layers]]
+    if unknown:
+        layers = ", ".join(each.name for each in model.layers[2:-1])
+        parser.error(f"--layers: {', '.join(unknown)} not a layer of {args.net} (its layers: {layers})")
     training = load_dataset(args.training_data).subset("Training")
     neutral_faces = preprocess_faces(list(training.faces[training.labels == EMOTIONS.index("neutral")][:NEUTRAL_FACES]))
-    shares = [float(share) for share in args.shares.split(",")]
     for name in args.data:
         photos = read_photos(photo_folder(name))
         crops, found = served_crops(photos, args.photo_side)

@@ -37,8 +37,6 @@ from common import ROOT, fer_detector, setup_django
 SHARED_DATA = ROOT.parent / "shared" / "data"
 FRAME_SIZE = (640, 480)
 JPEG_QUALITY = 92  # what the generate page's canvas.toBlob uses for a capture
-
-
 PHOTO_SIDE = 288  # photo height in the 640×480 frame, px: a face near a laptop camera
 
 
