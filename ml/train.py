@@ -54,6 +54,14 @@ def parse_args(argv=None):
         help="with FER+ votes: share of each training target taken from FER2013's own single label of the face "
         "(it names mild, posed expressions the taggers often call neutral; 0: the votes alone)",
     )
+    parser.add_argument(
+        "--neutral-vote-weight",
+        type=float,
+        default=1.0,
+        help="with FER+ votes: neutral's vote share of each face weighed by this against the other answers' "
+        "(0.5: a face 7 taggers called neutral and 3 sad is taught 54%% neutral; one all called neutral stays "
+        "neutral; 1: the votes as they are)",
+    )
     parser.add_argument("--train-usage", default="Training", help="rows to train on")
     parser.add_argument("--val-usage", default="PublicTest", help="rows that pick the best checkpoint")
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT))
@@ -220,6 +228,9 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.neutral_vote_weight > 0.0:
+        print(f"error: --neutral-vote-weight must be above 0 (got {args.neutral_vote_weight})", file=sys.stderr)
+        return 2
     if args.teachers and args.teacher_readings:
         print("error: give --teachers (online) or --teacher-readings (offline), not both", file=sys.stderr)
         return 2
@@ -320,6 +331,7 @@ def main(argv=None) -> int:
         return 2
     needs_votes = {
         "--single-label-share": args.single_label_share,
+        "--neutral-vote-weight": args.neutral_vote_weight != 1.0,
         "--logit-adjustment-prior votes": args.logit_adjustment_prior == "votes",
     }
     for option, given in needs_votes.items():
@@ -334,6 +346,7 @@ def main(argv=None) -> int:
         args.targets,
         min_votes=args.min_votes,
         single_label_share=args.single_label_share,
+        neutral_vote_weight=args.neutral_vote_weight,
     )
     val_rows = dataset.subset(args.val_usage)
     val = val_rows.labelled()
@@ -348,6 +361,7 @@ def main(argv=None) -> int:
     if train.votes is not None:
         print(
             f"targets: FER+ votes, {args.targets}"
+            + (f", neutral's votes weighed {args.neutral_vote_weight:g}" if args.neutral_vote_weight != 1.0 else "")
             + (f", {args.single_label_share:.0%} FER2013's own label" if args.single_label_share else "")
             + "; validation on the majority label (ties and contempt, unknown or not-a-face majorities left out)",
             flush=True,

@@ -154,6 +154,24 @@ def test_single_label_share_blends_fer2013s_own_label_into_the_vote_targets_of_t
         training_rows(data, "Training", single_label_share=1.5)
 
 
+def test_neutral_vote_weight_moves_the_faces_some_taggers_called_an_expression_and_no_others(tmp_path):
+    from ml.dataset import training_rows
+
+    path = tmp_path / "ferplus.csv"
+    path.write_text(ferplus_text([*FERPLUS_ROWS, ("Training", pixels(9), 6, (10, 0, 0, 0, 0, 0, 0, 0, 0, 0))]))
+    data = load_dataset(path)
+    _, votes_only = training_rows(data, "Training")
+    rows, weighed = training_rows(data, "Training", neutral_vote_weight=0.5)
+    assert len(rows) == len(votes_only) == 3
+    neutral, sad = EMOTIONS.index("neutral"), EMOTIONS.index("sad")
+    np.testing.assert_allclose(weighed[0, [neutral, sad]], [0.5, 0.5], atol=1e-6)  # 6 neutral, 3 sad → 3 : 3
+    np.testing.assert_allclose(weighed[1], votes_only[1])  # no neutral votes: as the taggers said
+    assert weighed[2, neutral] == votes_only[2, neutral] == 1.0  # all ten said neutral: still neutral
+    np.testing.assert_allclose(weighed.sum(axis=1), 1.0, atol=1e-6)
+    with pytest.raises(ValueError, match="neutral_vote_weight"):
+        training_rows(data, "Training", neutral_vote_weight=0)
+
+
 def test_malformed_ferplus_votes_name_file_and_line(tmp_path):
     path = tmp_path / "bad_votes.csv"
     path.write_text(ferplus_text([("Training", pixels(1), 3, (0, 10, 0, 0, 0, 0, 0, 0, 0, "x"))]))

@@ -396,19 +396,26 @@ def test_logit_adjustment_can_divide_by_the_vote_shares_when_the_targets_are_fer
     assert "--logit-adjustment-prior votes needs a FER+ file with votes" in refused
 
 
-def test_training_on_votes_blended_with_fer2013s_label_records_the_share_and_refuses_one_out_of_range(
-    tiny_ferplus_csv, tiny_csv, tmp_path, capsys
+@pytest.mark.parametrize(
+    "option, bad, logged, refusal",
+    [
+        ("--single-label-share", "-0.1", "50% FER2013's own label", "--single-label-share is a share"),
+        ("--neutral-vote-weight", "0", "neutral's votes weighed 0.5", "--neutral-vote-weight must be above 0"),
+    ],
+)
+def test_a_vote_target_option_is_logged_recorded_and_refused_out_of_range_or_without_votes(
+    option, bad, logged, refusal, tiny_ferplus_csv, tiny_csv, tmp_path, capsys
 ):
     tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
-    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "blended"), "--single-label-share", "0.5"]) == 0
-    assert "FER+ votes, probability, 50% FER2013's own label" in capsys.readouterr().out
-    card = json.loads((tmp_path / "blended" / "model_card.json").read_text())
-    assert card["training"]["single_label_share"] == 0.5
-    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "bad"), "--single-label-share", "-0.1"]) == 2
-    assert "--single-label-share is a share" in capsys.readouterr().err
+    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "changed"), option, "0.5"]) == 0
+    assert f"FER+ votes, probability, {logged}" in capsys.readouterr().out
+    card = json.loads((tmp_path / "changed" / "model_card.json").read_text())
+    assert card["training"][option.removeprefix("--").replace("-", "_")] == 0.5
+    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "bad"), option, bad]) == 2
+    assert refusal in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
-    refused = refusal_without_votes(tiny_csv, tmp_path / "fer2013", capsys, "--single-label-share", "0.5")
-    assert "needs a FER+ file with votes" in refused
+    refused = refusal_without_votes(tiny_csv, tmp_path / "fer2013", capsys, option, "0.5")
+    assert f"{option} needs a FER+ file with votes" in refused
 
 
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
