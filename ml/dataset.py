@@ -92,7 +92,7 @@ def training_rows(
     neutral stays neutral (a prior divided out afterwards moves the resting faces too)."""
     if not 0.0 <= single_label_share <= 1.0:
         raise ValueError(f"single_label_share must be in [0, 1], got {single_label_share}")
-    if not neutral_vote_weight > 0.0:
+    if not 0.0 < neutral_vote_weight < np.inf:
         raise ValueError(f"neutral_vote_weight must be above 0, got {neutral_vote_weight}")
     rows = dataset.subset(usage)
     if rows.votes is None:

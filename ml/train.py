@@ -18,6 +18,7 @@ fit (at most --epochs) and stretches or shortens the cosine learning-rate decay 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -60,7 +61,7 @@ def parse_args(argv=None):
         default=1.0,
         help="with FER+ votes: neutral's vote share of each face weighed by this against the other answers' "
         "(0.5: a face 7 taggers called neutral and 3 sad is taught 54%% neutral; one all called neutral stays "
-        "neutral; 1: the votes as they are)",
+        "neutral; 1: the votes as they are; with --targets probability)",
     )
     parser.add_argument("--train-usage", default="Training", help="rows to train on")
     parser.add_argument("--val-usage", default="PublicTest", help="rows that pick the best checkpoint")
@@ -228,8 +229,11 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
-    if not args.neutral_vote_weight > 0.0:
+    if not 0.0 < args.neutral_vote_weight < math.inf:
         print(f"error: --neutral-vote-weight must be above 0 (got {args.neutral_vote_weight})", file=sys.stderr)
+        return 2
+    if args.neutral_vote_weight != 1.0 and args.targets == "majority":
+        print("error: --neutral-vote-weight weighs vote shares; one-hot --targets majority has none", file=sys.stderr)
         return 2
     if args.teachers and args.teacher_readings:
         print("error: give --teachers (online) or --teacher-readings (offline), not both", file=sys.stderr)

@@ -418,6 +418,18 @@ def test_a_vote_target_option_is_logged_recorded_and_refused_out_of_range_or_wit
     assert f"{option} needs a FER+ file with votes" in refused
 
 
+def test_neutral_vote_weight_is_refused_where_it_could_not_act(tiny_ferplus_csv, tmp_path, capsys):
+    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
+    for weight, targets in (("inf", "probability"), ("nan", "probability"), ("0.5", "majority")):
+        output = tmp_path / f"{weight}-{targets}"
+        assert (
+            train.main([*tiny_run, "--output-dir", str(output), "--neutral-vote-weight", weight, "--targets", targets])
+            == 2
+        )
+        assert "--neutral-vote-weight" in capsys.readouterr().err
+        assert not output.exists()
+
+
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
     """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
     code = train.main(
