@@ -19,7 +19,9 @@ from common import setup_django
 from net_ensembles import served_crops
 from real_photos import (
     calibrated_readings,
+    format_scores,
     leave_one_out_baselines,
+    other_resting_photos,
     photo_folder,
     photo_sets_parser,
     read_photos,
@@ -42,27 +44,6 @@ def split_at(model, layer: str):
         return keras.ops.convert_to_numpy(features)
 
     return (lambda faces: front.predict(faces, batch_size=512, verbose=0)), rest
-
-
-def resting_features(photos, features, found) -> list[np.ndarray | None]:
-    """For each photo, the mean features of its person's other neutral photos (None where there are none)."""
-    from ml.labels import EMOTIONS
-
-    neutral = EMOTIONS.index("neutral")
-    resting = [
-        index for index, (_, label, person, _) in enumerate(photos) if person and label == neutral and found[index]
-    ]
-    means = []
-    for index, (_, _, person, _) in enumerate(photos):
-        others = [other for other in resting if other != index and photos[other][2] == person]
-        means.append(features[others].mean(axis=0) if others else None)
-    return means
-
-
-def line(name: str, result: dict) -> str:
-    per_class = " ".join(f"{emotion[:3]} {value:.0%}" for emotion, value in result["recall"].items())
-    figures = f"accuracy {result['accuracy']:6.1%} (macro {result['macro_recall']:6.1%})"
-    return f"  {name:<28} n={result['count']:<5} {figures}  | {per_class}"
 
 
 def main():
@@ -102,10 +83,11 @@ def main():
         readings = [reading if ok else None for reading, ok in zip(readings, found)]
         baselines = leave_one_out_baselines(photos, readings)
         subset = [index for index, baseline in enumerate(baselines) if baseline is not None]
+        others = other_resting_photos(photos, found)  # the photos each baseline was made of
         labels = [photos[index][1] for index in subset]
         print(f"{name}: {len(photos)} photos, {len(subset)} with another neutral photo of their person")
         served = calibrated_readings(readings, baselines)
-        print(line("served calibration", scores(labels, [served[index] for index in subset])))
+        print(format_scores("  served calibration", scores(labels, [served[index] for index in subset])))
         for layer in args.layers.split(","):
             features_of, rest = split_at(model, layer)
             views = [crops, crops[:, :, ::-1]]  # the face and its mirror, as served
@@ -113,17 +95,14 @@ def main():
             population = np.mean(
                 [features_of(view).mean(axis=0) for view in (neutral_faces, neutral_faces[:, :, ::-1])], axis=0
             )
-            resting = [resting_features(photos, view, found) for view in features]
+            resting = [np.stack([view[others[index]].mean(axis=0) for index in subset]) for view in features]
             for share in [0.0, *shares]:
                 moved = np.mean(
-                    [
-                        rest(view[subset] + share * (population - np.stack([rests[index] for index in subset])))
-                        for view, rests in zip(features, resting)
-                    ],
+                    [rest(view[subset] + share * (population - rests)) for view, rests in zip(features, resting)],
                     axis=0,
                 )
                 moved = [reading if found[index] else None for index, reading in zip(subset, moved)]
-                print(line(f"{layer}, share {share:g}", scores(labels, moved)), flush=True)
+                print(format_scores(f"  {layer}, share {share:g}", scores(labels, moved)), flush=True)
 
 
 if __name__ == "__main__":

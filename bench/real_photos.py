@@ -176,21 +176,26 @@ def format_found(name: str, result: dict) -> str:
     )
 
 
-def leave_one_out_baselines(photos, readings) -> list[np.ndarray | None]:
-    """For each photo, the baseline from its person's other neutral photos (None where there are none)."""
-    from ml.calibration import baseline_from_readings
+def other_resting_photos(photos, available) -> list[list[int]]:
+    """For each photo, the indices of its person's other neutral photos among those `available` (a flag each)."""
     from ml.labels import EMOTIONS
 
     neutral = EMOTIONS.index("neutral")
-    resting = defaultdict(list)  # person → [(photo index, reading)]
-    for index, ((_, label, person, _), reading) in enumerate(zip(photos, readings)):
-        if person and label == neutral and reading is not None:
-            resting[person].append((index, reading))
-    baselines = []
-    for index, (_, _, person, _) in enumerate(photos):
-        others = [reading for other, reading in resting.get(person, []) if other != index]
-        baselines.append(baseline_from_readings(others) if others else None)
-    return baselines
+    resting = defaultdict(list)  # person → indices of their neutral photos
+    for index, ((_, label, person, _), usable) in enumerate(zip(photos, available)):
+        if person and label == neutral and usable:
+            resting[person].append(index)
+    return [
+        [other for other in resting.get(person, []) if other != index] for index, (*_, person, _) in enumerate(photos)
+    ]
+
+
+def leave_one_out_baselines(photos, readings) -> list[np.ndarray | None]:
+    """For each photo, the baseline from its person's other neutral photos (None where there are none)."""
+    from ml.calibration import baseline_from_readings
+
+    others = other_resting_photos(photos, [reading is not None for reading in readings])
+    return [baseline_from_readings([readings[o] for o in indices]) if indices else None for indices in others]
 
 
 def calibrated_readings(readings, baselines, **options):

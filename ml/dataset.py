@@ -93,7 +93,7 @@ def training_rows(
     if not 0.0 <= single_label_share <= 1.0:
         raise ValueError(f"single_label_share must be in [0, 1], got {single_label_share}")
     if not 0.0 < neutral_vote_weight < np.inf:
-        raise ValueError(f"neutral_vote_weight must be above 0, got {neutral_vote_weight}")
+        raise ValueError(f"neutral_vote_weight must be a finite number above 0, got {neutral_vote_weight}")
     rows = dataset.subset(usage)
     if rows.votes is None:
         return rows, np.eye(NUM_CLASSES, dtype=np.float32)[rows.labels]

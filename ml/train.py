@@ -230,7 +230,10 @@ def main(argv=None) -> int:
         )
         return 2
     if not 0.0 < args.neutral_vote_weight < math.inf:
-        print(f"error: --neutral-vote-weight must be above 0 (got {args.neutral_vote_weight})", file=sys.stderr)
+        print(
+            f"error: --neutral-vote-weight must be a finite number above 0 (got {args.neutral_vote_weight})",
+            file=sys.stderr,
+        )
         return 2
     if args.neutral_vote_weight != 1.0 and args.targets == "majority":
         print("error: --neutral-vote-weight weighs vote shares; one-hot --targets majority has none", file=sys.stderr)

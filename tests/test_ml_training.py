@@ -400,7 +400,12 @@ def test_logit_adjustment_can_divide_by_the_vote_shares_when_the_targets_are_fer
     "option, bad, logged, refusal",
     [
         ("--single-label-share", "-0.1", "50% FER2013's own label", "--single-label-share is a share"),
-        ("--neutral-vote-weight", "0", "neutral's votes weighed 0.5", "--neutral-vote-weight must be above 0"),
+        (
+            "--neutral-vote-weight",
+            "0",
+            "neutral's votes weighed 0.5",
+            "--neutral-vote-weight must be a finite number above 0",
+        ),
     ],
 )
 def test_a_vote_target_option_is_logged_recorded_and_refused_out_of_range_or_without_votes(
