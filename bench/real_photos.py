@@ -70,9 +70,13 @@ def read_photos(folder: Path):
     return photos
 
 
-def webcam_frame(photo: np.ndarray, photo_side: int) -> bytes:
-    """The photo centred in a 640×480 frame, as JPEG bytes."""
+def webcam_frame(photo: np.ndarray, photo_side: int, tilt: float = 0.0) -> bytes:
+    """The photo centred in a 640×480 frame, turned `tilt` degrees clockwise about the frame's centre (a head
+    leaning as people lean theirs at a camera), as JPEG bytes."""
     frame = place_in_frame(photo, photo_side)
+    if tilt:
+        turn = cv2.getRotationMatrix2D(((FRAME_SIZE[0] - 1) / 2, (FRAME_SIZE[1] - 1) / 2), -tilt, 1.0)
+        frame = cv2.warpAffine(frame, turn, FRAME_SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])[1].tobytes()
 
 
@@ -91,15 +95,20 @@ def place_in_frame(photo: np.ndarray, photo_side: int) -> np.ndarray:
 
 
 def primary_face(image: np.ndarray, photo_side: int):
-    """(luma frame, box) of the photo's largest classifiable face as the served detector finds it in its webcam
-    frame, or None: the face `read_ours` reads, for scripts that crop it themselves."""
+    """(luma frame, (centre, side, roll)) of the photo's largest classifiable face as the served pipeline finds and
+    frames it in its webcam frame (ml.preprocess.fer_framing), or None: the face `read_ours` reads, for scripts
+    that cut it themselves with ml.preprocess.levelled_crop."""
+    from ml.preprocess import fer_framing
     from recognition import faces
     from recognition.images import decode_for_reading
 
     gray = np.asarray(decode_for_reading(webcam_frame(image, photo_side)))
-    boxes = faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
-    boxes = [box for box in boxes if min(box[2:]) >= faces.MIN_CLASSIFY_PIXELS]
-    return (gray, boxes[0]) if boxes else None
+    located = [
+        mesh
+        for detection, mesh in faces.locate_faces(gray, faces.WEBCAM_MIN_FACE)
+        if min(detection.box[2:]) >= faces.MIN_CLASSIFY_PIXELS
+    ]
+    return (gray, fer_framing(located[0].landmarks)) if located else None
 
 
 def raw_and_calibrated(photos, readings) -> tuple[dict, dict, int]:
@@ -116,16 +125,18 @@ def raw_and_calibrated(photos, readings) -> tuple[dict, dict, int]:
     )
 
 
-def read_ours(frames) -> list[np.ndarray | None]:
-    """The served reading of each frame's primary face (the largest readable one), None when none is found."""
+def read_ours(frames, *, with_rolls: bool = False):
+    """The served reading of each frame's primary face (the largest readable one), None when none is found; with
+    `with_rolls`, also each such face's roll (degrees) or None."""
     from recognition.faces import read_faces
     from recognition.images import decode_for_reading
 
-    readings = []
+    readings, rolls = [], []
     for frame in frames:
         readable = [face for face in read_faces(decode_for_reading(frame)) if face.emotion]
         readings.append(readable[0].probabilities if readable else None)
-    return readings
+        rolls.append(readable[0].roll if readable else None)
+    return (readings, rolls) if with_rolls else readings
 
 
 def read_fer(frames) -> list[np.ndarray | None]:
@@ -232,6 +243,12 @@ def main():
     )
     parser.add_argument("--no-fer", action="store_true", help="skip the fer package")
     parser.add_argument(
+        "--tilt",
+        type=float,
+        default=0.0,
+        help="turn each frame this many degrees clockwise (a tilted head); prints how far the served roll is off",
+    )
+    parser.add_argument(
         "--write-card",
         action="store_true",
         help="record these figures in the shipped model card (the home page shows them)",
@@ -248,14 +265,21 @@ def main():
     photos = read_photos(folder)
     if not photos:
         parser.error(f"{folder}: no <emotion>/*.jpg photos")
-    frames = [webcam_frame(image, args.photo_side) for *_, image in photos]
+    if args.write_card and args.tilt:
+        parser.error("--write-card records upright frames only: leave out --tilt")
+    frames = [webcam_frame(image, args.photo_side, args.tilt) for *_, image in photos]
     labels = [label for _, label, _, _ in photos]
     warm_up()
-    ours = read_ours(frames)
+    ours, rolls = read_ours(frames, with_rolls=True)
     print(
         f"{folder}: {len(photos)} photos in {FRAME_SIZE[0]}×{FRAME_SIZE[1]} frames "
-        f"({args.photo_side} px high), served pipeline"
+        f"({args.photo_side} px high, turned {args.tilt:g}°), served pipeline"
     )
+    if any(roll is not None for roll in rolls):
+        errors = np.abs([roll - args.tilt for roll in rolls if roll is not None])
+        print(
+            f"roll: off the applied tilt by {np.median(errors):.1f}° (median), {np.percentile(errors, 90):.1f}° (p90)"
+        )
     figures = {"photos": len(photos), "photo_side": args.photo_side, "ours": scores(labels, ours)}
     print(format_scores("ours", figures["ours"]))
     print(format_found("", figures["ours"]))
