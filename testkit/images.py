@@ -30,6 +30,24 @@ def webcam_frame(width: int = 640, height: int = 480) -> np.ndarray:
     return frame
 
 
+def tilted(frame: np.ndarray, degrees: float) -> np.ndarray:
+    """The frame turned `degrees` clockwise on screen about its centre (a head leaning towards the picture's
+    right side for positive degrees), edges replicated, same size."""
+    height, width = frame.shape[:2]
+    turn = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), -degrees, 1.0)
+    return cv2.warpAffine(frame, turn, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def close_up_group(width: int = 1200, height: int = 450, side: int = 380) -> np.ndarray:
+    """Three heads of `side` px side by side, each centred in its own third of the picture: close neighbours."""
+    photo = np.full((height, width, 3), (120, 160, 90), np.uint8)
+    head = cv2.resize(astronaut_face_crop(), (side, side), interpolation=cv2.INTER_AREA)
+    for third in range(3):
+        left, top = third * width // 3 + (width // 3 - side) // 2, (height - side) // 2
+        photo[top : top + side, left : left + side] = head
+    return photo
+
+
 def side_by_side() -> np.ndarray:
     face = astronaut_face_crop()
     gap = np.full((face.shape[0], 80, 3), 200, np.uint8)

@@ -189,3 +189,34 @@ def test_a_png_bigger_than_a_phone_screenshot_is_refused_before_decoding(client)
     """As /api/emotion: PNG cannot be decoded shrunk, so one over 1440×3200's pixels is a 413."""
     response = post(client, np.zeros((2000, 2600, 3), np.uint8))
     assert response.status_code == 413 and "2600×2000 is too large" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_close_neighbours_each_keep_their_avatar_in_their_own_third(client):
+    """Three heads of 380 px side by side in a 1200×450 photo: each avatar is sized to its face and stays in its
+    own third, so no neighbour's covers another's; X-Face-Boxes says where each face is (X-Emotions' order)."""
+    photo = images.close_up_group()
+    response = post(client, photo)
+    assert response["X-Faces"] == "3"
+    boxes = [tuple(map(int, box.split(","))) for box in response["X-Face-Boxes"].split(";")]
+    assert sorted(x + w // 2 for x, _, w, _ in boxes) == pytest.approx([200, 600, 1000], abs=20)
+    changed = np.any(decode(response) != photo, axis=2)
+    for x, y, w, h in boxes:
+        assert changed[y + h // 4 : y + 3 * h // 4, x + w // 4 : x + 3 * w // 4].mean() > 0.8  # the face is covered
+    # Each avatar spans no more than its third: nothing changed on the borders between thirds.
+    assert not changed[:, 395:405].any() and not changed[:, 795:805].any()
+
+
+@pytest.mark.django_db
+def test_a_tilted_head_gets_an_avatar_turned_as_it_is(client):
+    """The avatar over a head leaning 25° is turned 25° with it: the photo emojified tilted is the upright one's
+    result turned, near the face."""
+    upright_photo = images.webcam_frame()
+    tilted_photo = images.tilted(upright_photo, 25)
+    covered = lambda photo: np.any(decode(post(client, photo)) != photo, axis=2)
+    upright, tilted = covered(upright_photo), covered(tilted_photo)
+    overlap = lambda a, b: (a & b).sum() / (a | b).sum()
+    turned_with_the_head = images.tilted(upright.astype(np.uint8) * 255, 25) > 127
+    # Not 1: the upright avatar's shoulders are cut by the frame's bottom edge, the turned one's less so.
+    assert overlap(turned_with_the_head, tilted) > 0.75
+    assert overlap(turned_with_the_head, tilted) > overlap(upright, tilted) + 0.15

@@ -27,6 +27,13 @@
     url = null;
   }
 
+  // X-Emotions comes largest face first; X-Face-Boxes ("x,y,w,h;…", same order) says where each face is.
+  function leftToRight(emotions, boxes) {
+    const lefts = (boxes || "").split(";").map((box) => Number(box.split(",")[0]));
+    if (lefts.length !== emotions.length || lefts.some(Number.isNaN)) return emotions;
+    return emotions.map((emotion, index) => [lefts[index], emotion]).sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
@@ -53,7 +60,8 @@
       image.src = url;
       download.href = url;
       download.download = "emojified." + (form.format.value === "jpeg" ? "jpg" : "png");
-      caption.textContent = `${faces} face${faces > 1 ? "s" : ""}: ${emotions.split(",").join(", ")}.`;
+      caption.textContent = `${faces} face${faces > 1 ? "s" : ""}${faces > 1 ? " from left to right" : ""}: ` +
+        `${leftToRight(emotions.split(","), response.headers.get("X-Face-Boxes")).join(", ")}.`;
       if (tooSmall) caption.textContent += ` ${tooSmall} face${tooSmall > 1 ? "s were" : " was"} too small to read and left as is.`;
       figure.hidden = false;
       say("Done.");
