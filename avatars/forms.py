@@ -8,7 +8,7 @@ from . import animation
 from .models import ATTRIBUTES, SavedAvatar
 from .presets import GENDERS, preset
 from .rendering import DEFAULT_PNG_SIZE, GRAPHIC_CLOTHING, PNG_SIZES, THUMBNAIL_PARTS
-from .vocabulary import COLOUR_ATTRIBUTES
+from .vocabulary import COLOUR_ATTRIBUTES, SHIRT_TEXT_MAX_LENGTH
 from .widgets import GenderSelect, SwatchSelect, TileSelect
 
 
@@ -61,6 +61,9 @@ class LookForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in ATTRIBUTES}
 
 
+CUSTOM_TEXT = "CUSTOM_TEXT"  # the shirt graphic that prints shirt_text
+
+
 class AvatarForm(LookForm):
     """Step 2 and editing: the look plus a name; gender stays changeable. Parts are picture tiles of this
     avatar wearing each option, colours are swatches (avatars.widgets)."""
@@ -75,6 +78,11 @@ class AvatarForm(LookForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shirt_graphic"].help_text = "Printed on the graphic shirt: picking a graphic puts it on."
+        # The shirt's own text right under its tile, "Your own text" (the form template leaves it out of the
+        # fields it lists), saying how much fits: the field stops at that length.
+        self.fields["shirt_text"].label = "Your text"
+        self.fields["shirt_text"].help_text = f"Up to {SHIRT_TEXT_MAX_LENGTH} characters across the shirt."
+        self.fields["shirt_graphic"].widget.companion = (CUSTOM_TEXT, self["shirt_text"])  # after the label: bound
         # Tiles show the look as the form holds it: what was posted, else the avatar or the initial values.
         self.current_look = {name: self[name].value() for name in ATTRIBUTES}
         for name in THUMBNAIL_PARTS:
@@ -82,9 +90,13 @@ class AvatarForm(LookForm):
 
     def clean(self):
         cleaned = super().clean()
+        # Text typed without picking a graphic picks "Your own text", as the script does as you type.
+        typed = "shirt_text" in self.changed_data and cleaned.get("shirt_text")
+        if typed and "shirt_graphic" not in self.changed_data:
+            cleaned["shirt_graphic"] = CUSTOM_TEXT
         # A graphic picked (without the clothing) is worn on the graphic shirt, as the tiles show it.
         if (
-            "shirt_graphic" in self.changed_data
+            (typed or "shirt_graphic" in self.changed_data)
             and "clothing" not in self.changed_data
             and cleaned.get("shirt_graphic", "NONE") != "NONE"
         ):

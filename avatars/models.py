@@ -1,3 +1,5 @@
+import base64
+import hashlib
 import re
 
 from django.conf import settings
@@ -83,3 +85,59 @@ class SavedAvatar(models.Model):
     @property
     def share_query(self) -> str:
         return share_query(self.look, self.gender)
+
+    def short_link(self) -> str:
+        """The path of the short share link of this avatar's look as it is now (/s/<code>)."""
+        return short_link_of(self.look, self.gender)
+
+
+# A short link's code: the look's SHA-256 in lower-case base32, cut to CODE_LENGTH characters (50 bits: no one
+# finds the links others made by trying codes, and the code says nothing of any avatar or its id). Derived from
+# the look, so the same look always gets the same code, on every app node and without a secret that could
+# change; a longer cut of the same hash only if two looks ever met on the first CODE_LENGTH characters.
+CODE_LENGTH = 10
+GENDER_NAMES = {name for name, _ in GENDERS}
+
+
+def canonical_query(look: dict[str, str], gender: str | None) -> str:
+    """The one query string of a whole look (every attribute, in ATTRIBUTES order, and a known gender or none):
+    what a short link stores and its code is the hash of."""
+    return share_query({name: look.get(name, "") for name in ATTRIBUTES}, gender if gender in GENDER_NAMES else None)
+
+
+def codes_of(query: str):
+    """The codes a look may get, shortest first: its hash's first CODE_LENGTH characters, then one more each."""
+    digest = base64.b32encode(hashlib.sha256(query.encode()).digest()).decode().rstrip("=").lower()
+    for length in range(CODE_LENGTH, len(digest) + 1):
+        yield digest[:length]
+
+
+class SharedLook(models.Model):
+    """A short share link, /s/<code>: a look as it was when shared, kept for anyone to open, forever. It holds
+    no owner and no avatar: editing or deleting the avatar later leaves the link showing what was shared."""
+
+    code = models.CharField(max_length=52, unique=True)
+    query = models.TextField(help_text="The look as the long share link's query string (canonical_query).")
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.code
+
+    @classmethod
+    def of(cls, look: dict[str, str], gender: str | None) -> "SharedLook":
+        """The short link of a look, made the first time it is shared (two app nodes making it at once both
+        get the one row: get_or_create reads the other's after the unique code refuses its own)."""
+        query = canonical_query(look, gender)
+        for code in codes_of(query):
+            shared, _ = cls.objects.get_or_create(code=code, defaults={"query": query})
+            if shared.query == query:
+                return shared
+        raise RuntimeError("every code of this look is taken by other looks")  # 2⁻²⁵⁶: never
+
+    def get_absolute_url(self):
+        return reverse("shared_look", args=[self.code])
+
+
+def short_link_of(look: dict[str, str], gender: str | None) -> str:
+    """The path of a look's short share link (/s/<code>), made if it is new."""
+    return SharedLook.of(look, gender).get_absolute_url()

@@ -25,7 +25,7 @@ from .forms import (
     RenderOptionsForm,
     errors_text,
 )
-from .models import ATTRIBUTES, SavedAvatar, share_query
+from .models import ATTRIBUTES, GENDER_NAMES, SavedAvatar, SharedLook, share_query, short_link_of
 from .ownership import MAX_AVATARS, avatars_of, claim, over_the_cap
 from .presets import FIRST_FIELDS, preset
 from .random_look import random_look
@@ -101,12 +101,14 @@ class AvatarFormMixin(OwnedAvatarsMixin):
         gender = form["gender"].value()
         first = FIRST_FIELDS.get(gender, FIRST_FIELDS["female"])
         context["first_fields"] = [form[name] for name in first]
-        context["more_fields"] = [form[name] for name in ATTRIBUTES if name not in first]
+        # The shirt's text is drawn under its graphic's tile (AvatarForm), not in this list.
+        context["more_fields"] = [form[name] for name in ATTRIBUTES if name not in first and name != "shirt_text"]
         # What "More options" opens, as the fields' own labels say it (male avatars have facial hair first).
-        context["more_fields_names"] = ", ".join(
-            str(field.label).lower() for field in context["more_fields"] if field.name != "shirt_text"
-        )
+        context["more_fields_names"] = ", ".join(str(field.label).lower() for field in context["more_fields"])
         context["graphic_clothing"] = GRAPHIC_CLOTHING
+        # What the form changes by itself (a graphic picked puts the graphic shirt on) is said under the graphic
+        # tiles, where the eye is: in the phone's pinned preview the notice grew it and squeezed its select.
+        context["notice_field"] = "shirt_graphic"
         context["preview_query"] = share_query(form.current_look)
         context["show_all"] = self.request.GET.get("all") == "1"
         context["emotions"] = EMOTIONS
@@ -137,7 +139,8 @@ class AvatarCreateView(AvatarFormMixin, CreateView):
         gender = self.request.GET.get("gender")
         # Share links carry a look in the query string: start from it instead of the preset.
         shared = {name: self.request.GET[name] for name in ATTRIBUTES if name in self.request.GET}
-        return preset(gender) | shared | self.random_initial(gender) | {"gender": gender, "name": "My avatar"}
+        name = new_avatar_name(self.request)
+        return preset(gender) | shared | self.random_initial(gender) | {"gender": gender, "name": name}
 
     def form_valid(self, form):
         claim(self.request, form.instance)
@@ -147,6 +150,18 @@ class AvatarCreateView(AvatarFormMixin, CreateView):
             form.add_error(None, CAP_MESSAGE)
             return self.form_invalid(form)
         return response
+
+
+def new_avatar_name(request) -> str:
+    """A new avatar's name until its maker gives it one: "Avatar 1", "Avatar 2"…, a number none of their
+    avatars' names has. A name reads in every sentence the site puts it in ("Make an emoji with Avatar 2",
+    "Avatar 2 feels…", "Avatar 2 (copy)"), where the old default read "Make an emoji with My avatar"."""
+    avatars = avatars_of(request)
+    taken = set(avatars.values_list("name", flat=True))
+    number = avatars.count() + 1
+    while f"Avatar {number}" in taken:
+        number += 1
+    return f"Avatar {number}"
 
 
 CAP_MESSAGE = f"You have {MAX_AVATARS} avatars, as many as one person may keep: delete one to save another."
@@ -216,7 +231,8 @@ class GalleryView(LookMixin, TemplateView):
     def get_context_data(self, **kwargs):
         look = self.get_look()
         avatar = self.get_avatar() if "pk" in self.kwargs else None
-        gender = avatar.gender if avatar else self.request.GET.get("gender", "nonbinary")
+        gender = avatar.gender if avatar else self.request.GET.get("gender")
+        gender = gender if gender in GENDER_NAMES else "nonbinary"
         query = share_query(look, gender)
         wave = {
             file_format: reverse("avatars:wave", args=[avatar.pk, file_format])
@@ -234,10 +250,20 @@ class GalleryView(LookMixin, TemplateView):
             query=query,
             wave=wave,
             share_image=happy_png,
-            share_url=self.request.build_absolute_uri(reverse("avatars:shared_gallery") + "?" + query),
+            share_url=self.request.build_absolute_uri(short_link_of(look, gender)),
             expressions=[(emotion, render_svg(look, emotion)) for emotion in EMOTIONS],
             **kwargs,
         )
+
+
+class SharedLookView(View):
+    """GET /s/<code>: a short share link opens the gallery of the look it was made for, the long share link's
+    page (whose Share box shows this short link again). Codes are case-blind, as people retype them; an
+    unknown one is the site's 404 page."""
+
+    def get(self, request, code: str):
+        shared = get_object_or_404(SharedLook, code=code.lower())
+        return redirect(f"{reverse('avatars:shared_gallery')}?{shared.query}")
 
 
 class EmojiDownloadView(LookMixin, View):

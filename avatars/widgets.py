@@ -18,6 +18,9 @@ class PictureRadioSelect(forms.RadioSelect):
 
     template_name = "avatars/widgets/pictures.html"  # writes each option out itself
     css_class = "tiles"
+    # Another field shown in the grid right under one option's tile, as (option value, bound field): the shirt's
+    # own text under "Your own text" (AvatarForm), where it had sat at the end of the form.
+    companion: tuple[str, object] | None = None
 
     def picture_of(self, value: str) -> dict:
         """Template context for one option's picture."""
@@ -26,6 +29,8 @@ class PictureRadioSelect(forms.RadioSelect):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["css_class"] = self.css_class
+        if self.companion:
+            context["widget"]["companion_after"], context["widget"]["companion"] = self.companion
         return context
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
@@ -86,7 +85,7 @@ class GeneratePageView(DetailView):
 
     def get_context_data(self, **kwargs):
         # Sharing a made emoji also gives the link that recreates the avatar (its shared gallery).
-        share_url = self.request.build_absolute_uri(f"{reverse('avatars:shared_gallery')}?{self.object.share_query}")
+        share_url = self.request.build_absolute_uri(self.object.short_link())
         return super().get_context_data(emotions=EMOTIONS, feelings=FEELINGS, share_url=share_url, **kwargs)
 
 

@@ -280,7 +280,7 @@ def test_share_copy_link_and_copy_image(live_server, playwright_instance):
     page.goto(live_server.url + "/avatars/gallery/?gender=female&top=BUN")
     link = page.get_by_label("Share link (recreates this avatar anywhere)")
     share_url = link.input_value()
-    assert share_url.startswith(live_server.url) and "top=BUN" in share_url  # whole, not truncated
+    assert share_url.startswith(live_server.url + "/s/") and len(share_url) < 100  # the short link (issue 50)
     page.get_by_role("button", name="Copy link").click()
     page.wait_for_function("() => document.querySelector('.share-status').textContent.includes('Link copied')")
     assert page.evaluate("navigator.clipboard.readText()") == share_url

@@ -2,6 +2,23 @@
 // page load. The preview and the tiles are the server's own renderings of the form's current values, so what
 // you see is exactly what the emoji will look like. Without JavaScript the form still works: the tiles show
 // the look as loaded, and "Random" is a link that reloads the page with a random look.
+
+// Step 1, the gender pictures: on a touch screen a tap on one goes straight on to step 2. A mouse click or the
+// arrow keys only pick (the arrow keys "click" too, with no pointer), and Next goes on, as it does without
+// JavaScript.
+(function () {
+  "use strict";
+  const genders = document.querySelector(".gender-choices");
+  if (!genders) return;
+  let pointer = "";  // the kind of the last pointer pressed, for browsers whose click events do not say it
+  genders.addEventListener("pointerdown", (event) => { pointer = event.pointerType; });
+  genders.addEventListener("click", (event) => {
+    const kind = event.pointerType || pointer;
+    if (event.detail === 0 || !(kind === "touch" || kind === "pen") || !event.target.matches('input[name="gender"]')) return;
+    genders.form.requestSubmit();
+  });
+})();
+
 (function () {
   "use strict";
   const form = document.getElementById("avatar-form");
@@ -159,16 +176,80 @@
     updateTiles();
   }
 
-  // A shirt graphic shows only on the graphic shirt (its tiles are drawn on it): picking one puts it on.
-  function wearGraphic(event) {
+  // A shirt graphic shows only on the graphic shirt (its tiles are drawn on it): picking one puts it on, and a
+  // notice under the graphics says so. The notice goes as soon as it is no longer true (other clothing, no
+  // graphic) and with Random, which replaces the whole look.
+  const graphicShirt = form.dataset.graphicClothing;
+
+  function wearGraphic() {
     const clothing = form.elements.clothing;
-    const graphicShirt = form.dataset.graphicClothing;
-    if (event.target.name !== "shirt_graphic" || event.target.value === "NONE" || clothing.value === graphicShirt) return;
+    if (form.elements.shirt_graphic.value === "NONE" || clothing.value === graphicShirt) return;
     clothing.value = graphicShirt;
     const label = form.querySelector(`input[name="clothing"][value="${graphicShirt}"]`).closest("label").textContent.trim();
     status.textContent = `Clothing is now “${label}”: the graphic is printed on it.`;
     status.hidden = false;
   }
+
+  function clearNotice() {
+    status.hidden = true;
+    status.textContent = "";
+  }
+
+  function noticeStillTrue() {
+    return form.elements.clothing.value === graphicShirt && form.elements.shirt_graphic.value !== "NONE";
+  }
+
+  // The shirt's own text, under its tile: typing picks "Your own text" (and so the graphic shirt), and a count
+  // beside the field shows how much of its maxlength is used; a character past it, which the browser drops,
+  // is said instead of vanishing silently.
+  const shirtText = form.elements.shirt_text;
+  const textCount = document.createElement("span");
+  let textRefused = false;
+
+  function showTextCount() {
+    const used = shirtText.value.length, most = shirtText.maxLength;
+    textCount.textContent = textRefused && used >= most ? `${used}/${most}: no more fit on the shirt` : `${used}/${most}`;
+    textCount.classList.toggle("at-limit", used >= most);
+  }
+
+  function typedShirtText() {
+    const custom = form.querySelector('input[name="shirt_graphic"][value="CUSTOM_TEXT"]');
+    if (shirtText.value && custom && !custom.checked) {
+      custom.checked = true;
+      eye = custom.closest("label");
+      wearGraphic();
+      update();
+    } else updatePreview();
+  }
+
+  if (shirtText && shirtText.maxLength > 0) {
+    textCount.className = "char-count";
+    textCount.id = shirtText.id + "-count";
+    shirtText.after(textCount);
+    shirtText.setAttribute("aria-describedby", [shirtText.getAttribute("aria-describedby"), textCount.id].filter(Boolean).join(" "));
+    shirtText.addEventListener("beforeinput", (event) => {
+      const added = event.data ?? (event.dataTransfer ? event.dataTransfer.getData("text/plain") : "");
+      const selected = shirtText.selectionEnd - shirtText.selectionStart;
+      textRefused = Boolean(added) && shirtText.value.length - selected + added.length > shirtText.maxLength;
+      if (textRefused) showTextCount();  // nothing may change, so no input event comes: said now
+    });
+    shirtText.addEventListener("input", () => {
+      showTextCount();
+      textRefused = false;
+    });
+    showTextCount();
+  }
+
+  // The sticky Save bar covers the bottom of the screen, and the browser scrolls a focused field only into the
+  // screen, not clear of the bar: a field (or a tile reached with the keyboard) focused behind it is scrolled
+  // up above it. A tile clicked stays where the pointer is.
+  const actions = form.querySelector(".form-actions");
+  form.addEventListener("focusin", (event) => {
+    if (!actions || actions.contains(event.target) || !event.target.matches(":focus-visible")) return;
+    const field = event.target.closest("label.tile") || event.target;
+    const hidden = field.getBoundingClientRect().bottom + 8 - actions.getBoundingClientRect().top;
+    if (hidden > 0) window.scrollBy(0, hidden);
+  });
 
   let rolls = 0;  // only the newest Random's answer is applied, whatever order the answers come in
 
@@ -183,6 +264,7 @@
       const { look } = await response.json();
       if (roll !== rolls) return;
       eye = null;  // the whole look changed: the middle of the screen
+      clearNotice();
       for (const [name, value] of Object.entries(look)) {
         const field = form.elements[name];
         if (field && name !== "shirt_text") field.value = value;  // a radio group's value checks that radio
@@ -195,10 +277,14 @@
 
   form.addEventListener("change", (event) => {
     eye = event.target.closest("label") || event.target;
-    wearGraphic(event);
+    if (event.target.name === "shirt_graphic") wearGraphic();
+    if (!noticeStillTrue()) clearNotice();
     update();
   });
-  form.addEventListener("input", (event) => { if (event.target.type === "text") updatePreview(); });
+  form.addEventListener("input", (event) => {
+    if (event.target === shirtText) typedShirtText();
+    else if (event.target.type === "text") updatePreview();
+  });
   emotion.addEventListener("change", updatePreview);
   random.addEventListener("click", randomize);
   preview.addEventListener("load", previewEnded);
