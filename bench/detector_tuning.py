@@ -1,12 +1,12 @@
-"""The Haar detector's scale step, neighbour count and webcam first pass, judged end to end: faces found,
-emotions read right, false faces, and time.
+"""YuNet's score threshold and input size, judged end to end: faces found upright and tilted, false faces, time.
 
-    python bench/detector_tuning.py [DATA] [--rows 3589] [--settings 1.1:5 1.15:3:0.2 1.15:3 1.2:3]
+    python bench/detector_tuning.py [portraits-dev realfaces] [--tilts 0,20,30] [--settings 0.5:24 0.7:24 0.5:20]
 
-Faces: FER2013 PublicTest rows, each upscaled to 160 px and centred in a 640×480 frame with its edges
-replicated (the size of a face in a webcam frame), read by the served pipeline (recognition.faces.read_faces:
-coarse-to-fine detection, FER framing, the shipped model with mirror TTA). False faces: scikit-image's
-sample pictures that show no human face, as they are and at 640×480, searched as webcam frames and as photos.
+Faces: each real photo placed in a 640×480 webcam frame as bench/real_photos.py places it, turned by each tilt,
+JPEG-encoded and read by the served pipeline (recognition.faces.read_faces: YuNet coarse to fine then turned, the
+face mesh, the levelled crop, the shipped model). Found: a readable face was read. False faces: scikit-image's
+sample pictures that show no human face, as they are and at 640×480, searched as webcam frames and as photos
+(every face). Each setting is a score threshold and the pixels the smallest face looked for spans in YuNet's input.
 """
 
 import argparse
@@ -15,9 +15,9 @@ import time
 
 import cv2
 import numpy as np
-from common import ROOT, setup_django
+from common import setup_django
+from real_photos import photo_folder, read_photos, webcam_frame
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fer2013" / "fer2013.csv.gz"
 NO_FACE_PICTURES = (
     "coffee",
     "chelsea",
@@ -37,17 +37,7 @@ NO_FACE_PICTURES = (
     "logo",
     "cat",
 )  # all shipped with scikit-image: nothing is downloaded
-FACE_SIDE, FRAME = 160, (640, 480)
-
-
-def fer_frames(data: str, rows: int):
-    from ml.dataset import load_dataset
-
-    public_test = load_dataset(data).subset("PublicTest")
-    pad_x, pad_y = (FRAME[0] - FACE_SIDE) // 2, (FRAME[1] - FACE_SIDE) // 2
-    for face, label in zip(public_test.faces[:rows], public_test.labels[:rows]):
-        big = cv2.resize(face, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_CUBIC)
-        yield cv2.copyMakeBorder(big, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_REPLICATE), int(label)
+FRAME = (640, 480)
 
 
 def no_face_pictures():
@@ -67,53 +57,55 @@ def no_face_pictures():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
-    parser.add_argument("--rows", type=int, default=3589)
+    parser.add_argument("data", nargs="*", default=["portraits-dev"], help="portraits-dev, realfaces or folders")
+    parser.add_argument("--tilts", default="0,20,30", help="degrees each frame is turned, comma-separated")
     parser.add_argument(
         "--settings",
         nargs="+",
-        default=["1.1:5", "1.15:4", "1.15:3:0.2", "1.15:3", "1.2:3"],
-        help="scale factor:min neighbours[:webcam first pass, default the served one]",
+        default=["0.5:24", "0.7:24", "0.5:20", "0.3:24"],
+        help="score threshold:smallest face's pixels in YuNet's input",
     )
     args = parser.parse_args()
     setup_django()
-    from ml.labels import EMOTIONS
-    from recognition import faces
+    from recognition import detector, faces
+    from recognition.images import decode_for_reading
 
     faces.warm_up()
-    frames = list(fer_frames(args.data, args.rows))
+    tilts = [float(tilt) for tilt in args.tilts.split(",")]
+    sets = {name: [image for *_, image in read_photos(photo_folder(name))] for name in args.data}
+    frames = {
+        (name, tilt): [decode_for_reading(webcam_frame(image, 288, tilt)) for image in photos]
+        for name, photos in sets.items()
+        for tilt in tilts
+    }
     pictures = list(no_face_pictures())
-    served = (faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS, faces.WEBCAM_FIRST_PASS_FACE)
-    print(
-        f"{len(frames)} FER faces in 640×480 frames; {len(pictures)} pictures without a face; "
-        f"served setting {':'.join(map(str, served))}"
-    )
+    served = (detector.SCORE_THRESHOLD, detector.SMALLEST_FACE_PX)
+    print(f"served setting {served[0]}:{served[1]}; {len(pictures)} pictures without a face")
     for setting in args.settings:
-        scale_factor, neighbours, first_pass = (setting.split(":") + [served[2]])[:3]
-        faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS = float(scale_factor), int(neighbours)
-        faces.WEBCAM_FIRST_PASS_FACE = float(first_pass)
-        found = right = 0
-        timings = []
-        for frame, label in frames:
-            started = time.perf_counter()
-            readable = [
-                face for face in faces.read_faces(frame, first_pass=faces.WEBCAM_FIRST_PASS_FACE) if face.emotion
-            ]
-            timings.append((time.perf_counter() - started) * 1000)
-            if readable:
-                found += 1
-                right += readable[0].emotion == EMOTIONS[label]
+        threshold, smallest = setting.split(":")
+        detector.SCORE_THRESHOLD, detector.SMALLEST_FACE_PX = float(threshold), int(smallest)
+        detector._local.__dict__.clear()  # the per-thread detectors hold the old threshold
+        timings, found = [], {}
+        for key, batch in frames.items():
+            hits = 0
+            for frame in batch:
+                started = time.perf_counter()
+                hits += any(face.emotion for face in faces.read_faces(frame))
+                timings.append((time.perf_counter() - started) * 1000)
+            found[key] = hits / len(batch)
         false_faces = sum(
-            len(faces.detect_faces(picture, min_face))
+            len(faces.read_faces(picture, min_face=min_face, every_face=every_face))
             for picture in pictures
-            for min_face in (faces.WEBCAM_MIN_FACE, faces.PHOTO_MIN_FACE)
+            for min_face, every_face in ((faces.WEBCAM_MIN_FACE, False), (faces.PHOTO_MIN_FACE, True))
         )
+        rates = ", ".join(f"{name} {tilt:g}° {rate:.1%}" for (name, tilt), rate in found.items())
         print(
-            f"{setting:>7}: found {found / len(frames):.1%}, read right {right / max(found, 1):.1%} of found "
-            f"({right / len(frames):.1%} of all), false faces {false_faces}, "
-            f"median read_faces {statistics.median(timings):.2f} ms"
+            f"{setting:>7}: found {rates}; false faces {false_faces}; "
+            f"median read_faces {statistics.median(timings):.2f} ms",
+            flush=True,
         )
-    faces.SCALE_FACTOR, faces.MIN_NEIGHBOURS, faces.WEBCAM_FIRST_PASS_FACE = served
+    detector.SCORE_THRESHOLD, detector.SMALLEST_FACE_PX = served
+    detector._local.__dict__.clear()
 
 
 if __name__ == "__main__":

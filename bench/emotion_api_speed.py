@@ -1,6 +1,6 @@
-"""POST /api/emotion end to end through Django (decode + detect + classify + JSON) per 640×480 JPEG frame
-with one face (target p50 ≤ 15 ms, also with a calibration baseline), and the same frames through the `fer`
-package in the same run (target: ours ≥ 3× faster).
+"""POST /api/emotion end to end through Django (decode + detect + face mesh + levelled crop + classify + JSON)
+per 640×480 JPEG frame with one face (target p50 ≤ 15 ms, also with a calibration baseline), and the same frames
+through the `fer` package in the same run (target: ours ≥ 3× faster).
 
     python bench/emotion_api_speed.py [--repeat 200] [--no-fer]
 
@@ -59,18 +59,26 @@ def ours(jpegs, repeat, baseline=None):
 
 def stages(jpegs, repeat):
     """Where our time goes, one stage at a time on the first frame (medians)."""
-    from ml.preprocess import preprocess_faces
-    from recognition import faces
+    from ml.preprocess import fer_framing, levelled_crop, preprocess_faces
+    from recognition import detector, faces, mesh
     from recognition.images import decode_for_reading
 
     decode = lambda: decode_for_reading(jpegs[0])  # what the served form does
-    gray = decode()
-    detect = lambda: faces.detect_faces(gray, faces.WEBCAM_MIN_FACE, faces.WEBCAM_FIRST_PASS_FACE)
-    crops = preprocess_faces([faces.crop_face(gray, box) for box in detect()])
+    gray = np.asarray(decode())
+    detect = lambda: detector.detect(gray, faces.WEBCAM_MIN_FACE)
+    (face, *_) = detect()
+    place = lambda: mesh.place_mesh(gray, face.centre, face.side)
+    crop = lambda: preprocess_faces([levelled_crop(gray, *fer_framing(place().landmarks))])
+    crops = crop()
     classify = lambda: faces.classifier().predict(crops)
     return {
         name: median_ms(step, repeat)
-        for name, step in (("decode (luma)", decode), ("detect", detect), ("classify", classify))
+        for name, step in (
+            ("decode (luma)", decode),
+            ("detect", detect),
+            ("mesh", place),
+            ("classify", classify),
+        )
     }
 
 

@@ -24,11 +24,10 @@ from real_photos import photo_folder, photo_sets_parser, primary_face, raw_and_c
 
 def served_crops(photos, photo_side: int) -> tuple[np.ndarray, list[bool]]:
     """The preprocessed crop of each photo's primary face (zeros where none is found) and whether one was."""
-    from ml.preprocess import preprocess_faces
-    from recognition import faces
+    from ml.preprocess import levelled_crop, preprocess_faces
 
     found = [primary_face(image, photo_side) for *_, image in photos]
-    crops = [np.zeros((48, 48), np.uint8) if face is None else faces.crop_face(*face) for face in found]
+    crops = [np.zeros((48, 48), np.uint8) if face is None else levelled_crop(face[0], *face[1]) for face in found]
     return preprocess_faces(crops), [face is not None for face in found]
 
 
