@@ -1,39 +1,52 @@
 """Animated emoji: the avatar acting out a sequence of emotion readings, as an animated WebP sticker or a GIF.
 
-A sequence is a list of readings — a time in seconds and the 7 emotion probabilities (a reading that names
-one emotion is that emotion with probability 1). Each reading holds until the next; the last holds as long
-as the usual gap between readings. The animation samples that sequence every FRAME_MS:
+A sequence is a list of readings — a time in seconds, the 7 emotion probabilities (a reading that names one
+emotion is that emotion with probability 1) and optionally the head's roll in degrees. Each reading holds
+until the next; the last holds as long as the usual gap between readings, at most LAST_HOLD_SECONDS. The
+animation samples that sequence every FRAME_MS:
 
-- **smoothing**: each frame shows the most likely emotion of the readings' time-weighted mean over the
+- **smoothing**: each step shows the most likely emotion of the readings' time-weighted mean over the
   SMOOTHING_SECONDS around it, so one odd reading does not make the face flicker; a new expression must beat
   the shown one by SWITCH_MARGIN, so two near-equal emotions do not alternate either;
-- **cross-fades**: a change of expression is drawn over FADE_STEPS in-between frames (the two faces blended)
-  instead of a jump; no new change starts during a fade;
+- **cross-fades**: a change of expression is drawn over FADE_STEPS in-between steps (the two faces blended,
+  250 ms) instead of a jump; no new change starts during a fade;
 - **blinks**: an expression held BLINK_EVERY_MS or longer blinks (eyes closed for BLINK_FRAMES) every
-  BLINK_EVERY_MS, and a sequence that never changes expression blinks at least once, so a steady face still
-  gives a living sticker of several frames — one frame is no animation (WhatsApp refuses such a sticker in
-  an animated pack). Where the look hides the eyes (Kurt's white glasses) the blink is a breath instead: the
-  avatar drawn a little taller from its shoulders up;
-- **looping**, and consecutive identical frames merged into one longer frame: a 3-s animation costs its
-  distinct expressions (the cached PNG renders of avatars.rendering) plus a few blended frames.
+  BLINK_EVERY_MS, and a sequence that never changes expression blinks at least once;
+- **breathing**: the avatar sinks by BREATH_DEPTH of the picture and rises again, a whole number of breaths of
+  about BREATH_SECONDS each, so the loop has no seam and even a steady face is a living sticker;
+- **roll**: the avatar tilts as the head did — the readings' roll smoothed as the probabilities are, drawn
+  clamped to ±ROLL_DRAWN_LIMIT degrees, turning in whole degrees (ROLL_STEP) only once the smoothed roll is a
+  step away, so noise does not make it shiver;
+- **the look's background**: a look with the circle style is drawn on the still PNG's circle, the avatar
+  moving inside it and clipped as python-avatars clips it; one with no background stays transparent.
 
-WebP follows WhatsApp's animated-sticker rules (512×512, transparent, ≤ 500 KB, frames ≥ 8 ms, ≤ 10 s); GIF
-(for everywhere else) has no partial transparency, so it is drawn over white. Same input, same bytes.
+Each frame is drawn from the per-expression renders (avatars.rendering's cached PNGs: no SVG is drawn per
+frame), moved as an image: the breath is a whole-pixel shift (exact, and repeated poses cost nothing), the
+roll a rotation about the picture's centre. Consecutive identical frames are merged into one longer frame;
+more than MAX_FRAMES distinct frames (a head that never stops moving for 10 s) are sampled at a coarser step,
+so a request's encoding time and size stay bounded.
+
+WebP follows WhatsApp's animated-sticker rules (512×512, ≤ 500 KB, frames ≥ 8 ms, ≤ 10 s); GIF (for everywhere
+else) has no partial transparency, so it is drawn over white. Same input, same bytes.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from emotions import EMOTIONS, BaselineError, finite_number, parse_baseline
 
-from .rendering import fit_webp, look_key, render_rgba
+from . import raster
+from .rendering import SVG_SIDE, fit_webp, look_key, render_rgba
+from .vocabulary import member
 
 FORMATS = ("webp", "gif")
 SIZES = (128, 512)  # inclusive bounds
@@ -45,15 +58,26 @@ MAX_READINGS = 120
 MAX_REQUEST_BYTES = 128 * 1024
 MIN_READINGS = 2
 FRAME_MS = 50  # a multiple of GIF's 10-ms unit, far above WhatsApp's 8-ms minimum
+# The last reading holds for the median gap between readings, but no longer: two readings 9 s apart are
+# not a recording at one reading every 9 s.
+LAST_HOLD_SECONDS = 0.5
 SMOOTHING_SECONDS = 0.3
 SWITCH_MARGIN = 0.05
-FADE_STEPS = 3  # in-between frames of a cross-fade: 150 ms
-# An expression stays at least this long once its fade ends: no flicker, and at most ~18 changes in 10 s, so
-# one request can ask for a few dozen distinct frames, not hundreds (each frame costs encoding time).
+FADE_STEPS = 5  # in-between frames of a cross-fade: 250 ms
+# An expression stays at least this long once its fade ends: no flicker, and at most ~15 changes in 10 s.
 MIN_HOLD_FRAMES = 8  # 400 ms
 BLINK_EVERY_MS = 2500
 BLINK_FRAMES = 3  # 150 ms with the eyes closed
-BREATH_STRETCH = 0.015  # how much taller the avatar is drawn for a breath, where a blink would not show
+BREATH_SECONDS = 3.0  # about one breath; an animation holds a whole number of them, at least one
+# How far the avatar sinks at the bottom of a breath, as a share of the picture: 6 px at 512, in whole pixels,
+# so a breath is 12 one-pixel steps, each frame an exact copy of the render shifted.
+BREATH_DEPTH = 0.012
+ROLL_LIMIT = 180  # degrees either way a reading's roll may give (the API refuses more)
+ROLL_DRAWN_LIMIT = 30  # degrees either way the avatar is drawn tilted: further, it would fall out of its circle
+ROLL_STEP = 1  # degrees: the drawn tilt moves in whole steps, once the smoothed roll is a step away
+# Distinct frames one animation may have: each costs ~10 ms and ~8 KB of WebP at 512 px, so 10 s of a
+# restless head stays well under WhatsApp's 500 KB. Past it the steps are sampled more coarsely.
+MAX_FRAMES = 40
 SCRIPT_READINGS_PER_SECOND = 10
 WEBP_KEY_FRAMES = 10
 GIF_COLOURS = 255  # one index is left for Pillow's own use
@@ -68,6 +92,7 @@ class SequenceError(ValueError):
 class Reading:
     t: float  # seconds
     probabilities: np.ndarray  # (7,), EMOTIONS order
+    roll: float | None = None  # degrees, clockwise on screen; None: not given
 
 
 def one_hot(emotion: str) -> np.ndarray:
@@ -76,19 +101,33 @@ def one_hot(emotion: str) -> np.ndarray:
     return probabilities
 
 
+def parse_roll(value, where: str) -> float | None:
+    """A reading's optional `roll`: degrees within ±ROLL_LIMIT; null counts as not given."""
+    if value is None:
+        return None
+    roll = finite_number(value)
+    if roll is None or abs(roll) > ROLL_LIMIT:
+        raise SequenceError(
+            f"{where}.roll must be a number of degrees from -{ROLL_LIMIT} to {ROLL_LIMIT}, not {value!r}"[:200]
+        )
+    return roll
+
+
 def parse_reading(item, index: int) -> Reading:
-    """One JSON reading: {"t": seconds, "probabilities": {emotion: p, …}} or {"t": seconds, "emotion": name}."""
+    """One JSON reading: {"t": seconds, "probabilities": {emotion: p, …}} or {"t": seconds, "emotion": name},
+    either with an optional "roll": degrees."""
     where = f"frames[{index}]"
     if not isinstance(item, Mapping):
         raise SequenceError(
             f'{where} must be an object {{"t": seconds, "emotion": …}} or {{"t": seconds, "probabilities": {{…}}}}'
         )
-    unknown = sorted(set(item) - {"t", "emotion", "probabilities"})
+    unknown = sorted(set(item) - {"t", "emotion", "probabilities", "roll"})
     if unknown:
         raise SequenceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
     t = finite_number(item.get("t"))
     if t is None or t < 0:
         raise SequenceError(f"{where}.t must be a number of seconds ≥ 0, not {item.get('t')!r}"[:200])
+    roll = parse_roll(item.get("roll"), where)
     if ("emotion" in item) == ("probabilities" in item):
         raise SequenceError(f'{where}: give either "emotion" or "probabilities"')
     if "emotion" in item:
@@ -96,16 +135,21 @@ def parse_reading(item, index: int) -> Reading:
             raise SequenceError(
                 f"{where}.emotion: unknown emotion {item['emotion']!r}; the emotions are {', '.join(EMOTIONS)}"
             )
-        return Reading(t, one_hot(item["emotion"]))
+        return Reading(t, one_hot(item["emotion"]), roll)
     try:
-        return Reading(t, parse_baseline(item["probabilities"]))
+        return Reading(t, parse_baseline(item["probabilities"]), roll)
     except BaselineError as error:
         raise SequenceError(f"{where}.probabilities: {error}") from None
 
 
+def last_hold(times: Sequence[float]) -> float:
+    """How long the last reading is shown: the median gap between readings, at most LAST_HOLD_SECONDS."""
+    return min(float(np.median(np.diff(times))), LAST_HOLD_SECONDS)
+
+
 def sequence_end(times: Sequence[float]) -> float:
-    """When the animation ends: the last reading held as long as the median gap between readings."""
-    return times[-1] + float(np.median(np.diff(times)))
+    """When the animation ends: the last reading held for last_hold."""
+    return times[-1] + last_hold(times)
 
 
 def check_sequence(readings: Sequence[Reading]) -> list[Reading]:
@@ -117,11 +161,16 @@ def check_sequence(readings: Sequence[Reading]) -> list[Reading]:
     for index in range(1, len(times)):
         if times[index] <= times[index - 1]:
             raise SequenceError(f"times must increase: frames[{index}].t = {times[index]} follows {times[index - 1]}")
-    length = sequence_end(times) - times[0]
-    if length > MAX_SECONDS + 1e-9:
+    span = times[-1] - times[0]
+    if span > MAX_SECONDS + 1e-9:
         raise SequenceError(
-            f"the sequence lasts {length:.2f} s (the last reading held for the median gap "
-            f"between readings); at most {MAX_SECONDS:g} s"
+            f"the readings span {span:.2f} s (frames[0].t to frames[{len(times) - 1}].t); at most {MAX_SECONDS:g} s"
+        )
+    hold = last_hold(times)
+    if span + hold > MAX_SECONDS + 1e-9:
+        raise SequenceError(
+            f"the sequence lasts {span + hold:.2f} s (the readings span {span:.2f} s and the last is shown "
+            f"{hold:.2f} s, the median gap between readings); at most {MAX_SECONDS:g} s"
         )
     return list(readings)
 
@@ -134,7 +183,7 @@ def parse_sequence(items) -> list[Reading]:
         raise SequenceError(f"{len(items)} readings: give {MIN_READINGS} to {MAX_READINGS}")
     readings = check_sequence([parse_reading(item, index) for index, item in enumerate(items)])
     # Times from the first reading (the animation starts there): a clock of 1e16 s loses the gaps otherwise.
-    return [Reading(reading.t - readings[0].t, reading.probabilities) for reading in readings]
+    return [replace(reading, t=reading.t - readings[0].t) for reading in readings]
 
 
 def scripted_sequence(script: str) -> list[Reading]:
@@ -178,13 +227,15 @@ def _wave(key: tuple, file_format: str, size: int) -> bytes:
 @dataclass(frozen=True)
 class Frame:
     """What one output frame shows: `start` blended towards `end` by `weight` (0: start alone), or `start`
-    blinking."""
+    blinking; moved down `sink` pixels (breathing) and turned `roll` degrees clockwise."""
 
     start: str
     end: str
     weight: float
     duration_ms: int
     blink: bool = False
+    sink: int = 0
+    roll: int = 0
 
     @property
     def face(self) -> tuple:
@@ -192,24 +243,64 @@ class Frame:
             return (self.start, self.start, 0.0, self.blink)
         return (self.start, self.end, self.weight, False)
 
+    @property
+    def pose(self) -> tuple:
+        """Everything drawn: frames of one pose are one picture."""
+        return (*self.face, self.sink, self.roll)
 
-def smoothed(readings: Sequence[Reading], frame_times: np.ndarray) -> np.ndarray:
-    """(frames, 7): the time-weighted mean of the readings over SMOOTHING_SECONDS around each frame time."""
+
+def window_weights(readings: Sequence[Reading], frame_times: np.ndarray) -> np.ndarray:
+    """(frames, readings): how much of the SMOOTHING_SECONDS around each frame time each reading holds, each
+    row summing to 1. Times a row by the readings' values: their time-weighted mean there."""
     times = np.array([reading.t for reading in readings])
     starts, ends = times, np.append(times[1:], sequence_end(times))
     low = np.maximum(frame_times - SMOOTHING_SECONDS / 2, times[0])[:, None]
     high = np.minimum(frame_times + SMOOTHING_SECONDS / 2, ends[-1])[:, None]
-    overlap = np.clip(np.minimum(ends, high) - np.maximum(starts, low), 0, None)  # (frames, readings)
-    probabilities = np.stack([reading.probabilities for reading in readings])
-    return overlap @ probabilities / overlap.sum(axis=1, keepdims=True)
+    overlap = np.clip(np.minimum(ends, high) - np.maximum(starts, low), 0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)
 
 
-def timeline(readings: Sequence[Reading]) -> list[Frame]:
-    """The frames of the animation, identical neighbours merged; durations sum to the sequence's length
-    within half a frame."""
-    times = [reading.t for reading in readings]
-    count = max(1, round((sequence_end(times) - times[0]) * 1000 / FRAME_MS))
-    frame_times = times[0] + (np.arange(count) + 0.5) * FRAME_MS / 1000
+def smoothed(readings: Sequence[Reading], frame_times: np.ndarray) -> np.ndarray:
+    """(frames, 7): the time-weighted mean of the readings' probabilities over SMOOTHING_SECONDS around each
+    frame time."""
+    return window_weights(readings, frame_times) @ np.stack([reading.probabilities for reading in readings])
+
+
+def given_rolls(readings: Sequence[Reading]) -> np.ndarray:
+    """Each reading's roll; one without takes the roll of the one before it (upright before any)."""
+    rolls, last = [], 0.0
+    for reading in readings:
+        last = last if reading.roll is None else reading.roll
+        rolls.append(last)
+    return np.array(rolls)
+
+
+def drawn_rolls(readings: Sequence[Reading], frame_times: np.ndarray) -> list[int]:
+    """The tilt each frame is drawn at: the readings' rolls smoothed as the probabilities are, clamped to
+    ±ROLL_DRAWN_LIMIT, in whole ROLL_STEPs that move only once the smoothed roll is a step away (a roll
+    hovering at 10.5° does not flicker between 10 and 11)."""
+    if all(reading.roll is None for reading in readings):
+        return [0] * len(frame_times)
+    rolls = np.clip(window_weights(readings, frame_times) @ given_rolls(readings), -ROLL_DRAWN_LIMIT, ROLL_DRAWN_LIMIT)
+    drawn, current = [], None
+    for roll in rolls:
+        if current is None or abs(roll - current) >= ROLL_STEP:
+            current = int(round(roll / ROLL_STEP)) * ROLL_STEP
+        drawn.append(current)
+    return drawn
+
+
+def breath_sinks(count: int, size: int) -> list[int]:
+    """How many pixels the avatar sinks at each of `count` steps: whole breaths, from rest (0) at the first
+    step, so the loop has no seam."""
+    depth = round(BREATH_DEPTH * size)
+    breaths = max(1, round(count * FRAME_MS / 1000 / BREATH_SECONDS))
+    phases = 2 * math.pi * breaths * np.arange(count) / count
+    return [int(sink) for sink in np.round(depth * (1 - np.cos(phases)) / 2)]
+
+
+def expressions(readings: Sequence[Reading], frame_times: np.ndarray) -> list[Frame]:
+    """The faces shown, one Frame per merged run of equal steps, with blinks."""
     means = smoothed(readings, frame_times)
     shown = int(np.argmax(means[0]))
     previous, fade_step, held = shown, FADE_STEPS + 1, MIN_HOLD_FRAMES  # no fade in progress
@@ -226,10 +317,48 @@ def timeline(readings: Sequence[Reading]) -> list[Frame]:
             frame = Frame(EMOTIONS[shown], EMOTIONS[shown], 0.0, FRAME_MS)
             held += 1
         if frames and frames[-1].face == frame.face:
-            frames[-1] = Frame(frame.start, frame.end, frame.weight, frames[-1].duration_ms + FRAME_MS)
+            frames[-1] = replace(frame, duration_ms=frames[-1].duration_ms + FRAME_MS)
         else:
             frames.append(frame)
     return with_blinks(frames)
+
+
+def steps(readings: Sequence[Reading], size: int = WHATSAPP_SIZE) -> list[Frame]:
+    """What the animation shows every FRAME_MS at `size` pixels (the breath is whole pixels)."""
+    times = [reading.t for reading in readings]
+    count = max(1, round((sequence_end(times) - times[0]) * 1000 / FRAME_MS))
+    frame_times = times[0] + (np.arange(count) + 0.5) * FRAME_MS / 1000
+    faces = [
+        replace(frame, duration_ms=FRAME_MS)
+        for frame in expressions(readings, frame_times)
+        for _ in range(frame.duration_ms // FRAME_MS)
+    ]
+    return [
+        replace(face, sink=sink, roll=roll)
+        for face, sink, roll in zip(faces, breath_sinks(count, size), drawn_rolls(readings, frame_times), strict=True)
+    ]
+
+
+def timeline(readings: Sequence[Reading], size: int = WHATSAPP_SIZE) -> list[Frame]:
+    """The frames of the animation: its steps, identical neighbours merged, at most MAX_FRAMES (sampled more
+    coarsely where more); durations sum to the sequence's length within half a step."""
+    every_step = steps(readings, size)
+    stride = 1
+    while len(frames := merged(every_step, stride)) > MAX_FRAMES:
+        stride += 1
+    return frames
+
+
+def merged(steps: Sequence[Frame], stride: int) -> list[Frame]:
+    """Every `stride`-th step, lasting until the next one taken; neighbours of one pose made one frame."""
+    frames: list[Frame] = []
+    for index in range(0, len(steps), stride):
+        duration = min(stride, len(steps) - index) * FRAME_MS
+        if frames and frames[-1].pose == steps[index].pose:
+            frames[-1] = replace(frames[-1], duration_ms=frames[-1].duration_ms + duration)
+        else:
+            frames.append(replace(steps[index], duration_ms=duration))
+    return frames
 
 
 def with_blinks(frames: list[Frame]) -> list[Frame]:
@@ -278,41 +407,92 @@ def blend(start: np.ndarray, end: np.ndarray, weight: float, box) -> np.ndarray:
     return mixed
 
 
-def breathe_in(picture: np.ndarray) -> np.ndarray:
-    """The avatar drawn BREATH_STRETCH taller, its bottom edge kept: shoulders and head rise, a breath in."""
-    height, width = picture.shape[:2]
-    taller = Image.fromarray(picture, "RGBA").resize((width, round(height * (1 + BREATH_STRETCH))), Image.LANCZOS)
-    return np.asarray(taller)[-height:]
+# python-avatars' circle style (avatar_parts/styles/circle.svg), in its 264×280 drawing that rendering centres
+# on a SVG_SIDE square: the background circle, and the shape the avatar is clipped to (everything above the
+# circle's centre line, the circle below it: the head may rise out of the circle, the shoulders may not).
+CIRCLE_SVG = '<circle cx="132" cy="160" r="120" fill="{colour}"/>'
+CIRCLE_CLIP_SVG = (
+    '<path fill="white" d="M0,160 L0,0 L264,0 L264,160 L252,160 C252,226.27417 198.27417,280 132,280 '
+    'C65.72583,280 12,226.27417 12,160 Z"/>'
+)
 
 
-def frame_images(look: Mapping[str, str], frames: Sequence[Frame], size: int, *, transparent: bool) -> list:
-    # The per-expression renders come from avatars.rendering's cache: one per distinct emotion.
-    faces = {
-        emotion: np.asarray(render_rgba(look, emotion, size, transparent=transparent))
-        for emotion in sorted({frame.start for frame in frames} | {frame.end for frame in frames})
-    }
-    blinking = {}
+def _drawn(shape: str, size: int) -> np.ndarray:
+    """One python-avatars shape rasterised at `size` as avatars.rendering draws the avatar: RGBA."""
+    margin = (SVG_SIDE - 264) // 2
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SVG_SIDE}" height="{SVG_SIDE}" '
+        f'viewBox="{-margin} 0 {SVG_SIDE} {SVG_SIDE}">{shape}</svg>'
+    )
+    return raster.rasterise(svg, size)[..., [2, 1, 0, 3]]
+
+
+@lru_cache(maxsize=32)
+def circle_background(colour: str, size: int) -> tuple[Image.Image, np.ndarray]:
+    """The still PNG's background circle in `colour`, and the clip (alpha 0–255) the avatar is drawn through."""
+    return Image.fromarray(_drawn(CIRCLE_SVG.format(colour=colour), size), "RGBA"), _drawn(CIRCLE_CLIP_SVG, size)[
+        ..., 3
+    ].astype(np.uint16)
+
+
+def moved(avatar: np.ndarray, sink: int, roll: int) -> np.ndarray:
+    """The avatar (RGBA, transparent around it) moved down `sink` pixels and turned `roll` degrees clockwise
+    about the picture's centre. Below the picture the avatar is continued by its bottom row, so a turned
+    body shows no cut edge."""
+    size = avatar.shape[0]
+    if roll == 0:
+        shifted = np.zeros_like(avatar)
+        shifted[sink:] = avatar[: size - sink]
+        return shifted
+    # Premultiplied ("RGBa"), so the transparent pixels around the avatar (black) do not darken its resampled
+    # edges.
+    premultiplied = np.asarray(Image.fromarray(avatar, "RGBA").convert("RGBa"))
+    extended = cv2.copyMakeBorder(premultiplied, 0, size // 2, 0, 0, cv2.BORDER_REPLICATE)
+    # cv2 turns counter-clockwise for positive angles, with y down as on screen.
+    matrix = cv2.getRotationMatrix2D(((size - 1) / 2, (size - 1) / 2), -roll, 1.0)
+    matrix[1, 2] += sink
+    turned = cv2.warpAffine(extended, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
+    return np.asarray(Image.fromarray(turned, "RGBa").convert("RGBA"))
+
+
+def on_background(avatar: np.ndarray, look: Mapping[str, str]) -> Image.Image:
+    """The moved avatar on the look's background: inside the still PNG's circle for the circle style,
+    transparent for none."""
+    if member("style", look["style"]).name != "CIRCLE":
+        return Image.fromarray(avatar, "RGBA")
+    size = avatar.shape[0]
+    circle, clip = circle_background(member("background_color", look["background_color"]).value, size)
+    clipped = avatar.copy()
+    clipped[..., 3] = (avatar[..., 3] * clip + 127) // 255
+    return Image.alpha_composite(circle, Image.fromarray(clipped, "RGBA"))
+
+
+def frame_images(look: Mapping[str, str], frames: Sequence[Frame], size: int) -> list[Image.Image]:
+    """Each frame drawn: the avatar (transparent) from avatars.rendering's cache, one render per distinct
+    emotion and one per blinking one, faces blended for fades, moved and put on the look's background."""
+    emotions = sorted({frame.start for frame in frames} | {frame.end for frame in frames})
+    renders = {(emotion, False): np.asarray(render_rgba(look, emotion, size)) for emotion in emotions}
     for emotion in sorted({frame.start for frame in frames if frame.blink}):
-        closed = np.asarray(render_rgba(look, emotion, size, transparent=transparent, blink=True))
-        # Eyes hidden (the blink changes no pixel): the encoders would merge it away, leaving one frame.
-        blinking[emotion] = breathe_in(faces[emotion]) if np.array_equal(closed, faces[emotion]) else closed
-    boxes = {}
-    images = []
+        renders[emotion, True] = np.asarray(render_rgba(look, emotion, size, blink=True))
+    boxes, faces, images = {}, {}, []
     for frame in frames:
-        if frame.weight == 0:
-            images.append(Image.fromarray((blinking if frame.blink else faces)[frame.start], "RGBA"))
-            continue
-        pair = (frame.start, frame.end)
-        if pair not in boxes:
-            boxes[pair] = differing_box(faces[frame.start], faces[frame.end])
-        images.append(Image.fromarray(blend(faces[frame.start], faces[frame.end], frame.weight, boxes[pair]), "RGBA"))
+        if frame.face not in faces:
+            if frame.weight == 0:
+                faces[frame.face] = renders[frame.start, frame.blink]
+            else:
+                pair = (renders[frame.start, False], renders[frame.end, False])
+                if (frame.start, frame.end) not in boxes:
+                    boxes[frame.start, frame.end] = differing_box(*pair)
+                faces[frame.face] = blend(*pair, frame.weight, boxes[frame.start, frame.end])
+        images.append(on_background(moved(faces[frame.face], frame.sink, frame.roll), look))
     return images
 
 
 def encode_webp(images: list, durations: list[int]) -> bytes:
-    # The first quality that fits WhatsApp's 500 KB; method 4 as for still stickers (method 6: seconds).
-    # Key frames at most every WEBP_KEY_FRAMES frames: the others are only the rectangle that changed (the
-    # face), 2.5× faster to encode and smaller than Pillow's default of a whole picture every frame.
+    # The first quality that fits WhatsApp's 500 KB. Method 2, not the still stickers' 4: a breathing avatar
+    # changes most of every frame, and for a 3-s sticker's ~25 frames method 4 took about 2.5× as long for
+    # files only ~7% smaller. Key frames at most every WEBP_KEY_FRAMES frames: the others are only the
+    # rectangle that changed, faster to encode and smaller than Pillow's default of a whole picture every frame.
     def encode(quality: int) -> bytes:
         output = io.BytesIO()
         images[0].save(
@@ -324,7 +504,7 @@ def encode_webp(images: list, durations: list[int]) -> bytes:
             loop=0,
             background=(0, 0, 0, 0),
             quality=quality,
-            method=4,
+            method=2,
             kmin=WEBP_KEY_FRAMES - 1,
             kmax=WEBP_KEY_FRAMES,
         )
@@ -368,8 +548,7 @@ def animate(
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     if not SIZES[0] <= size <= SIZES[1] or (file_format == "webp" and size != WHATSAPP_SIZE):
         raise ValueError(f"size must be {SIZES[0]}–{SIZES[1]} ({WHATSAPP_SIZE} for WebP)")
-    frames = timeline(check_sequence(readings))
+    frames = timeline(check_sequence(readings), size)
+    images = frame_images(look, frames, size)
     durations = [frame.duration_ms for frame in frames]
-    if file_format == "webp":
-        return encode_webp(frame_images(look, frames, size, transparent=True), durations)
-    return encode_gif(frame_images(look, frames, size, transparent=False), durations)
+    return (encode_webp if file_format == "webp" else encode_gif)(images, durations)

@@ -59,11 +59,11 @@ class EmojifyRequestForm(ImageForm, AvatarChoiceForm):
 
 class SequenceField(JSONField):
     """The JSON list of readings [{"t": seconds, "emotion": …} | {"t": seconds, "probabilities": {…}}, …],
-    cleaned to checked avatars.animation.Reading objects."""
+    each with an optional "roll" (degrees), cleaned to checked avatars.animation.Reading objects."""
 
     default_error_messages = {
         "required": 'give the readings: a list of {"t": seconds, "emotion": name} or '
-        '{"t": seconds, "probabilities": {emotion: p, …}}',
+        '{"t": seconds, "probabilities": {emotion: p, …}}, each with an optional "roll": degrees',
         "invalid": "must be a list of readings",
     }
 

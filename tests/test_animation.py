@@ -2,6 +2,8 @@
 
 import io
 import json
+import math
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from PIL import Image
 from avatars import animation, rendering
 from avatars.models import SavedAvatar
 from avatars.presets import preset
+from avatars.vocabulary import member
 
 URL = "/api/animation"
 CHANGES = {"top": "SHORT_CURLY", "facial_hair": "BEARD_LIGHT"}
@@ -44,22 +47,61 @@ def frames_of(data: bytes) -> tuple[list[np.ndarray], list[int]]:
     return pictures, durations
 
 
-def still(look, emotion, size, *, transparent=True) -> np.ndarray:
-    picture = rendering.render_rgba(look, emotion, size, transparent=transparent)
-    if not transparent:  # GIF: drawn over white
+def still(look, emotion, size, *, over_white=False, blink=False) -> np.ndarray:
+    """The still PNG's picture (on the look's background: the circle), as a sticker frame at rest shows it."""
+    picture = rendering.render_rgba(look, emotion, size, transparent=False, blink=blink)
+    if over_white:  # GIF
         picture = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture)
     return np.asarray(picture, np.float32)
 
 
+def premultiplied(picture: np.ndarray) -> np.ndarray:
+    """RGBA with each colour times its opacity: a lossy codec may change what colour a transparent pixel has."""
+    return np.concatenate([picture[..., :3] * picture[..., 3:] / 255, picture[..., 3:]], axis=-1)
+
+
+def blend_weight(picture: np.ndarray, start: np.ndarray, end: np.ndarray) -> float:
+    """How far `picture` is from the `start` still towards the `end` one (0: start, 1: end), where those two
+    differ (the face), with the stills moved down by the sink (breathing) that fits best."""
+    rows, columns = np.nonzero(np.any(start != end, axis=2))
+    box = np.s_[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
+    face = np.any(start[box] != end[box], axis=2)
+
+    def colours(image):
+        return premultiplied(image)[face]
+
+    a, b = colours(start[box]), colours(end[box])
+    fits = []
+    for sink in range(round(animation.BREATH_DEPTH * picture.shape[0]) + 1):
+        shifted = colours(picture[rows.min() + sink : rows.max() + 1 + sink, columns.min() : columns.max() + 1])
+        weight = float(np.clip(np.sum((shifted - a) * (b - a)) / np.sum((b - a) ** 2), 0, 1))
+        fits.append((float(np.abs(shifted - a - weight * (b - a)).mean()), weight))
+    return min(fits)[1]
+
+
 def nearer(picture: np.ndarray, expected: np.ndarray, other: np.ndarray) -> bool:
-    """Whether `picture` is clearly `expected` rather than `other`, where those two differ (the face),
-    comparing premultiplied colours: a lossy codec may change what colour a transparent pixel has."""
-    face = np.any(expected != other, axis=2)
+    """Whether `picture` is clearly `expected` rather than `other` (at most a quarter of the way to it)."""
+    return blend_weight(picture, expected, other) < 0.25
 
-    def distance(a, b):
-        return float(np.abs(a[face] * a[face][:, 3:] - b[face] * b[face][:, 3:]).mean()) / 255
 
-    return distance(picture, expected) < distance(picture, other) / 3
+def tilt(picture: np.ndarray, look) -> float:
+    """The avatar's tilt in degrees, clockwise on screen: the orientation of its skin's mass (face and neck,
+    taller than wide), from the pixels' second moments."""
+    skin = np.asarray(Image.new("RGB", (1, 1), member("skin_color", look["skin_color"]).value), np.float32)[0, 0]
+    rows, columns = np.nonzero((np.abs(picture[..., :3] - skin).max(axis=2) < 16) & (picture[..., 3] > 250))
+    x, y = columns - columns.mean(), rows - rows.mean()
+    return math.degrees(0.5 * math.atan2(-2 * np.mean(x * y), np.mean(y * y) - np.mean(x * x)))
+
+
+def faces_over_time(frames) -> list[tuple[tuple, int]]:
+    """The timeline's faces (expression, blend, blink) and how long each shows, whatever the avatar's movement."""
+    faces = []
+    for frame in frames:
+        if faces and faces[-1][0] == frame.face:
+            faces[-1] = (frame.face, faces[-1][1] + frame.duration_ms)
+        else:
+            faces.append((frame.face, frame.duration_ms))
+    return faces
 
 
 @pytest.mark.django_db
@@ -76,15 +118,23 @@ def test_saved_avatar_as_whatsapp_webp(client, owner):
     pictures, durations = frames_of(response.content)
     assert abs(sum(durations) - 3000) <= animation.FRAME_MS
     assert min(durations) >= 8 and sum(durations) <= 10_000
-    assert all(picture[0, 0, 3] == 0 for picture in pictures)  # transparent background
+    assert len(pictures) >= 12  # a living sticker, not three stills
 
-    # Happy first, surprise last: each nearer its own still render than the other expression's.
+    # At rest the first frame is the still PNG, on its circle background; around the circle, transparent.
     happy, surprise = still(avatar.look, "happy", 512), still(avatar.look, "surprise", 512)
+    assert np.abs(premultiplied(pictures[0]) - premultiplied(happy)).mean() < 2
+    circle_edge = (292, 50)  # inside the circle, beside the shoulders: the background colour
+    assert np.abs(pictures[0][circle_edge] - happy[circle_edge]).max() <= 3 and happy[circle_edge][3] == 255
+    assert all(picture[0, 0, 3] == 0 for picture in pictures)
+    # Happy first, surprise last: each nearer its own still render than the other expression's.
     assert nearer(pictures[0], happy, surprise) and nearer(pictures[-1], surprise, happy)
-    # In between, a cross-fade: frames that are clearly neither face.
-    assert any(
-        not nearer(picture, happy, surprise) and not nearer(picture, surprise, happy) for picture in pictures[1:-1]
-    )
+    # In between, a cross-fade of at least 0.25 s: frames blending the two faces.
+    weights = [blend_weight(picture, happy, surprise) for picture in pictures]
+    assert sum(duration for weight, duration in zip(weights, durations) if 0.1 < weight < 0.9) >= 250
+    assert all(later > earlier - 0.05 for earlier, later in zip(weights, weights[1:]))  # one way, no flicker
+    # Breathing: the avatar sinks a few pixels and rises again, the loop ending where it began.
+    tops = [int(np.argmax(picture[..., 3].max(axis=1) > 128)) for picture in pictures]
+    assert tops[0] == tops[-1] and 4 <= max(tops) - tops[0] <= 8
 
 
 @pytest.mark.django_db
@@ -103,7 +153,7 @@ def test_look_as_gif_with_probabilities(client):
     pictures, durations = frames_of(response.content)
     assert abs(sum(durations) - 4000) <= animation.FRAME_MS
     look = preset("male") | CHANGES
-    sad, angry = still(look, "sad", 200, transparent=False), still(look, "angry", 200, transparent=False)
+    sad, angry = still(look, "sad", 200, over_white=True), still(look, "angry", 200, over_white=True)
     assert nearer(pictures[0], sad, angry) and nearer(pictures[-1], angry, sad)
 
 
@@ -164,7 +214,9 @@ def test_a_body_far_bigger_than_120_readings_is_refused_before_it_is_parsed(clie
         ({"frames": readings(("happy", 20)) + ["sad"]}, "201 readings: give 2 to 120"),  # counted before reading any
         ({"frames": [TWO[1], TWO[0]]}, "times must increase: frames[1].t = 0"),
         ({"frames": [TWO[0], TWO[0] | {"emotion": "sad"}]}, "times must increase"),
-        ({"frames": [{"t": 0, "emotion": "happy"}, {"t": 10.5, "emotion": "sad"}]}, "lasts 21.00 s"),
+        ({"frames": [{"t": 0, "emotion": "happy"}, {"t": 11, "emotion": "sad"}]}, "the readings span 11.00 s (frames"),
+        ({"frames": [{"t": 0, "emotion": "happy"}, {"t": 9.8, "emotion": "sad"}]}, "lasts 10.30 s (the readings span"),
+        ({"frames": [{"t": 5, "emotion": "happy"}, {"t": 15.5, "emotion": "sad"}]}, "span 10.50 s"),
         ({"frames": readings(("happy", 10.5), rate=11)}, "at most 10 s"),
         ({"frames": [{"t": -1, "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number of seconds ≥ 0"),
         ({"frames": [{"t": "0", "emotion": "happy"}, TWO[1]]}, "frames[0].t must be a number"),
@@ -181,6 +233,7 @@ def test_a_body_far_bigger_than_120_readings_is_refused_before_it_is_parsed(clie
         ({"frames": [TWO[0], {"t": 1, "mood": "sad"}]}, "frames[1]: unknown key(s) 'mood'"),
         ({"frames": [TWO[0], {"t": 1, "probabilities": {"happy": 1}}]}, "frames[1].probabilities: missing angry"),
         ({"frames": [TWO[0], {"t": 1, "probabilities": dict.fromkeys(animation.EMOTIONS, 0.5)}]}, "sum to 3.5"),
+        ({"frames": [TWO[0], TWO[1] | {"roll": "12"}]}, "frames[1].roll must be a number of degrees from -180 to 180"),
         ({"frames": TWO, "format": "png"}, "format: Select a valid choice"),
         ({"frames": TWO, "format": "gif", "size": 64}, "size: Ensure this value is greater than or equal to 128"),
         ({"frames": TWO, "format": "gif", "size": 600}, "size: Ensure this value is less than or equal to 512"),
@@ -231,39 +284,38 @@ def test_times_count_from_the_first_reading():
 def test_one_odd_reading_does_not_flicker_and_changes_cross_fade():
     odd = animation.parse_sequence(readings(("happy", 1.5), ("sad", 0.1), ("happy", 1.4)))
     # Happy throughout, only blinking once (a steady face): the odd sad reading never shows.
-    assert [frame.face for frame in animation.timeline(odd)] == [
+    assert [face for face, _ in faces_over_time(animation.timeline(odd))] == [
         ("happy", "happy", 0.0, False),
         ("happy", "happy", 0.0, True),
         ("happy", "happy", 0.0, False),
     ]
-    change = animation.timeline(animation.parse_sequence(readings(("happy", 1), ("surprise", 1))))
-    assert [(frame.start, frame.end, frame.weight) for frame in change] == [
-        ("happy", "happy", 0.0),
-        ("happy", "surprise", 0.25),
-        ("happy", "surprise", 0.5),
-        ("happy", "surprise", 0.75),
-        ("surprise", "surprise", 0.0),
+    change = faces_over_time(animation.timeline(animation.parse_sequence(readings(("happy", 1), ("surprise", 1)))))
+    # Five in-between faces of 50 ms: a 250-ms cross-fade.
+    assert [(face[:3], duration) for face, duration in change] == [
+        (("happy", "happy", 0.0), 1000),
+        *((("happy", "surprise", pytest.approx(step / 6)), 50) for step in range(1, 6)),
+        (("surprise", "surprise", 0.0), 750),
     ]
-    assert [frame.duration_ms for frame in change] == [1000, 50, 50, 50, 850]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("accessory", ["NONE", "KURT"])  # Kurt's white glasses hide the eyes: a breath instead
 def test_a_steady_face_still_gives_an_animated_sticker(client, accessory):
     """Record 3 s with a steady face gave a one-frame WebP (no ANIM/ANMF chunks) and a one-frame GIF: no
-    animated sticker at all. The face blinks (or breathes), within WhatsApp's limits."""
+    animated sticker at all, then three frames (sad, blink, sad). The avatar breathes and blinks, in at least
+    12 frames, within WhatsApp's limits."""
     look = EMOTIONAL_LOOK | {"accessory": accessory}
     steady = readings(("neutral", 3))
     webp = post(client, look=look, frames=steady, format="webp").content
     assert b"ANIM" in webp[:64] and webp.count(b"ANMF") >= 2 and len(webp) <= animation.WEBP_MAX_BYTES
     pictures, durations = frames_of(webp)
-    assert len(pictures) >= 2 and abs(sum(durations) - 3000) <= animation.FRAME_MS and min(durations) >= 8
+    assert len(pictures) >= 12 and abs(sum(durations) - 3000) <= animation.FRAME_MS and min(durations) >= 8
     gif = post(client, look=look, frames=steady, format="gif", size=256).content
-    assert Image.open(io.BytesIO(gif)).n_frames >= 2
+    assert Image.open(io.BytesIO(gif)).n_frames >= 6
     full_look = preset("male") | CHANGES | {"accessory": accessory}
     open_eyes = still(full_look, "neutral", 512)
-    if accessory == "NONE":  # the frames between are the neutral face with its eyes closed
-        closed = np.asarray(rendering.render_rgba(full_look, "neutral", 512, blink=True), np.float32)
+    if accessory == "NONE":  # some frames are the neutral face with its eyes closed
+        closed = still(full_look, "neutral", 512, blink=True)
         assert nearer(pictures[0], open_eyes, closed) and nearer(pictures[-1], open_eyes, closed)
         assert any(nearer(picture, closed, open_eyes) for picture in pictures)
     assert all(np.abs(picture - open_eyes).mean() < 20 for picture in pictures)  # still the neutral face
@@ -291,11 +343,12 @@ def test_animate_command_writes_the_scripted_sequence(tmp_path, capsys):
     out = tmp_path / "wave.webp"
     call_command("animate", "--avatar", str(avatar.pk), "--emotions", "happy:1,surprise:1,happy:1", "--out", str(out))
     last_line = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last_line.startswith(f"wrote {out}: ") and ", 3.00 s, " in last_line
     data = out.read_bytes()
-    assert data == animation.animate(avatar.look, animation.scripted_sequence("happy:1,surprise:1,happy:1"))
     pictures, durations = frames_of(data)
-    assert len(pictures) > 1 and abs(sum(durations) - 3000) <= animation.FRAME_MS
+    assert last_line == f"wrote {out}: {len(pictures)} frames, 3.00 s, {len(data) / 1024:.0f} KB"
+    assert re.fullmatch(r"wrote .+: \d+ frames, \d+\.\d\d s, \d+ KB", last_line)  # the documented shape
+    assert data == animation.animate(avatar.look, animation.scripted_sequence("happy:1,surprise:1,happy:1"))
+    assert len(pictures) >= 12 and abs(sum(durations) - 3000) <= animation.FRAME_MS
     happy, surprise = still(avatar.look, "happy", 512), still(avatar.look, "surprise", 512)
     assert nearer(pictures[0], happy, surprise) and nearer(pictures[-1], happy, surprise)
     assert any(nearer(picture, surprise, happy) for picture in pictures)
@@ -326,11 +379,12 @@ def test_gallery_wave_of_all_seven(client, owner, django_user_model):
     assert abs(sum(durations) - 7 * 600) <= animation.FRAME_MS
     # Every expression in turn: each of the seven stills is what some frame shows.
     stills = {emotion: still(avatar.look, emotion, 512) for emotion in animation.EMOTIONS}
-    shown = []
-    for picture in pictures:
-        nearest = min(stills, key=lambda emotion: np.abs(picture - stills[emotion]).mean())
-        if all(nearer(picture, stills[nearest], stills[other]) for other in stills if other != nearest):
-            shown.append(nearest)
+    shown = [
+        emotion
+        for picture in pictures
+        for emotion in stills
+        if all(nearer(picture, stills[emotion], stills[other]) for other in stills if other != emotion)
+    ]
     assert list(dict.fromkeys(shown)) == list(animation.EMOTIONS)
 
     shared = client.get(f"/avatars/wave.gif?{avatar.share_query}&size=160")
@@ -349,11 +403,121 @@ def test_gallery_wave_of_all_seven(client, owner, django_user_model):
 
 def test_rapid_changes_are_held_so_a_request_stays_cheap():
     """Expressions switching every 0.2 s for 10 s: each shown face is held at least MIN_HOLD_FRAMES after
-    its fade, so the animation has a few dozen distinct frames, not hundreds."""
+    its fade, and the animation has at most MAX_FRAMES distinct frames (sampled every 100 ms or more
+    coarsely), not hundreds."""
     emotions = animation.EMOTIONS
-    frames = animation.timeline(
-        animation.parse_sequence([{"t": index * 0.2, "emotion": emotions[index % 7]} for index in range(50)])
+    sequence = animation.parse_sequence([{"t": index * 0.2, "emotion": emotions[index % 7]} for index in range(50)])
+    held = [duration for face, duration in faces_over_time(animation.steps(sequence)) if face[2] == 0][1:-1]
+    assert held and all(duration >= animation.MIN_HOLD_FRAMES * animation.FRAME_MS for duration in held)
+    frames = animation.timeline(sequence)
+    assert len(frames) <= animation.MAX_FRAMES and sum(frame.duration_ms for frame in frames) == 10_000
+
+
+def rolling(*segments, roll, rate=10):
+    """readings(*segments), each with the roll `roll(t)` gives (None: no roll key)."""
+    items = readings(*segments, rate=rate)
+    for item in items:
+        if (degrees := roll(item["t"])) is not None:
+            item["roll"] = degrees
+    return items
+
+
+@pytest.mark.django_db
+def test_a_recording_with_roll_gives_a_sticker_that_tilts_as_the_head_did(client):
+    """The head leans 20° clockwise over the first second and stays there: the sticker's avatar turns with it,
+    measured on the decoded frames by the orientation of its skin, against the same recording upright."""
+    look = preset("male") | CHANGES
+    upright = frames_of(post(client, look=EMOTIONAL_LOOK, frames=readings(("happy", 3))).content)[0]
+    tilting = rolling(("happy", 3), roll=lambda t: 20 * min(t, 1))
+    response = post(client, look=EMOTIONAL_LOOK, frames=tilting)
+    assert response.status_code == 200 and len(response.content) <= animation.WEBP_MAX_BYTES
+    pictures, durations = frames_of(response.content)
+    assert abs(sum(durations) - 3000) <= animation.FRAME_MS
+    level = tilt(upright[0], look)
+    turns = [tilt(picture, look) - level for picture in pictures]
+    assert abs(turns[0]) < 3  # it starts upright
+    assert all(later > earlier - 1 for earlier, later in zip(turns, turns[1:]))  # and turns one way, smoothly
+    assert turns[-1] == pytest.approx(20, abs=2)  # clockwise on screen, as far as the head
+    assert all(abs(tilt(picture, look) - level) < 1 for picture in upright)  # without roll, upright throughout
+    # Inside the circle: the background around the shoulders is the still's.
+    happy = still(look, "happy", 512)
+    assert np.abs(pictures[-1][292, 50] - happy[292, 50]).max() <= 3
+
+    # Leaning the other way turns the other way, drawn no further than 30°.
+    far = frames_of(post(client, look=EMOTIONAL_LOOK, frames=rolling(("happy", 1), roll=lambda t: -75)).content)[0]
+    assert all(tilt(picture, look) - level == pytest.approx(-30, abs=2) for picture in far)
+
+
+def test_roll_is_smoothed_like_the_probabilities():
+    """One odd roll reading barely moves the avatar; a steady roll is drawn in whole degrees, without flicker."""
+    odd = animation.timeline(
+        animation.parse_sequence(rolling(("happy", 3), roll=lambda t: 25 if round(t * 10) == 15 else 0))
     )
-    assert len(frames) <= 80
-    held = [frame for frame in frames if frame.weight == 0][1:-1]  # between the first change and the end
-    assert held and all(frame.duration_ms >= animation.MIN_HOLD_FRAMES * animation.FRAME_MS for frame in held)
+    assert 0 < max(frame.roll for frame in odd) <= 10
+    noisy = animation.timeline(
+        animation.parse_sequence(rolling(("happy", 3), roll=lambda t: 10.5 + (0.3 if round(t * 10) % 2 else -0.3)))
+    )
+    assert {frame.roll for frame in noisy} == {10}
+    # A reading without roll keeps the one before it (upright before any).
+    gaps = animation.parse_sequence(rolling(("happy", 3), roll=lambda t: 12 if t < 1 else None if t < 2 else 0))
+    assert [step.roll for step in animation.steps(gaps)[24:36]] == [12] * 12  # 1.2 s to 1.8 s
+    assert animation.steps(gaps)[-1].roll == 0
+    late = animation.parse_sequence(rolling(("happy", 3), roll=lambda t: None if t < 1 else 12))
+    assert animation.steps(late)[0].roll == 0 and animation.steps(late)[-1].roll == 12
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_format", ["webp", "gif"])
+def test_readings_without_roll_draw_as_before(client, file_format):
+    """No roll, roll null and roll 0 are the same upright sticker, byte for byte."""
+    body = {"look": EMOTIONAL_LOOK, "format": file_format, "size": 512}
+    without = post(client, frames=readings(("sad", 1), ("happy", 1)), **body).content
+    for roll in (0, 0.0, None):  # None: JSON null, not given
+        frames = [frame | {"roll": roll} for frame in readings(("sad", 1), ("happy", 1))]
+        assert post(client, frames=frames, **body).content == without
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "roll",
+    ["12", True, False, [3], {"degrees": 3}, 1e9, 180.5, -181, 10**400, float("nan"), float("inf"), float("-inf")],
+)
+def test_a_bad_roll_is_a_400_naming_the_reading(client, roll):
+    frames = readings(("happy", 1))
+    frames[3]["roll"] = roll
+    response = client.post(URL, json.dumps({"frames": frames}), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("frames: frames[3].roll must be a number of degrees from -180 to 180")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("roll", [-180, 180, 0.5, -12.25])
+def test_every_roll_in_range_is_accepted(client, roll):
+    response = post(client, frames=rolling(("happy", 0.5), roll=lambda t: roll), format="gif", size=128)
+    assert response.status_code == 200 and response["Content-Type"] == "image/gif"
+
+
+def test_a_sequence_too_long_is_refused_with_its_true_length():
+    """Readings at 0 s and 11 s were refused as lasting 22.00 s: the last reading was held for the whole
+    median gap, 11 s. They span 11 s; the last is held at most LAST_HOLD_SECONDS."""
+    with pytest.raises(animation.SequenceError) as refusal:
+        animation.parse_sequence([{"t": 0, "emotion": "happy"}, {"t": 11, "emotion": "sad"}])
+    assert str(refusal.value) == "the readings span 11.00 s (frames[0].t to frames[1].t); at most 10 s"
+    two = animation.parse_sequence([{"t": 0, "emotion": "happy"}, {"t": 9, "emotion": "sad"}])
+    assert animation.sequence_end([reading.t for reading in two]) == 9 + animation.LAST_HOLD_SECONDS
+    recording = animation.parse_sequence(readings(("happy", 3)))  # a reading every 0.1 s: the last held 0.1 s
+    assert animation.sequence_end([reading.t for reading in recording]) == pytest.approx(3.0)
+
+
+@pytest.mark.django_db
+def test_a_restless_ten_seconds_stays_within_whatsapps_limits(client):
+    """Every expression in turn and a head that never stops rolling, for 10 s: the frames are capped, so the
+    sticker still fits 500 KB and takes bounded time."""
+    emotions = animation.EMOTIONS
+    frames = [
+        {"t": index / 12, "emotion": emotions[index // 6 % 7], "roll": 35 * math.sin(index / 3)} for index in range(120)
+    ]
+    response = post(client, look=EMOTIONAL_LOOK, frames=frames)
+    assert response.status_code == 200 and len(response.content) <= animation.WEBP_MAX_BYTES
+    pictures, durations = frames_of(response.content)
+    assert len(pictures) <= animation.MAX_FRAMES and abs(sum(durations) - 10_000) <= animation.FRAME_MS
