@@ -75,8 +75,9 @@ BREATH_DEPTH = 0.012
 ROLL_LIMIT = 180  # degrees either way a reading's roll may give (the API refuses more)
 ROLL_DRAWN_LIMIT = 30  # degrees either way the avatar is drawn tilted: further, it would fall out of its circle
 ROLL_STEP = 1  # degrees: the drawn tilt moves in whole steps, once the smoothed roll is a step away
-# Distinct frames one animation may have: each costs ~10 ms and ~8 KB of WebP at 512 px, so 10 s of a
-# restless head stays well under WhatsApp's 500 KB. Past it the steps are sampled more coarsely.
+# Distinct frames one animation may have: a frame that moves the whole avatar is ~12 KB of WebP at 512 px, so
+# 10 s of a head that never stops turning fits WhatsApp's 500 KB at the first quality tried (466 KB measured).
+# Past it the steps are sampled more coarsely.
 MAX_FRAMES = 40
 SCRIPT_READINGS_PER_SECOND = 10
 WEBP_KEY_FRAMES = 10
