@@ -174,9 +174,9 @@ class EmojifyAPIView(AvatarAPIMixin, ImageAPIView):
         response["Content-Disposition"] = f'inline; filename="emojified.{extension}"'
         response["X-Faces"] = str(len(result.replaced))
         response["X-Emotions"] = ",".join(result.emotions)
+        response["X-Faces-Too-Small"] = str(len(result.too_small))
         # Where each face is, in X-Emotions' order (largest first), so a page can name them left to right.
         response["X-Face-Boxes"] = ";".join(",".join(str(value) for value in face.box) for face in result.replaced)
-        response["X-Faces-Too-Small"] = str(len(result.too_small))
         return response
 
 
