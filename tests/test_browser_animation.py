@@ -53,8 +53,10 @@ def test_record_button_downloads_the_animation_of_the_readings_the_label_shows(
     assert name == "emoji-animated.webp"
     assert set(body) == {"avatar", "frames", "format"} and body["avatar"] == avatar.pk and body["format"] == "webp"
     frames = body["frames"]
-    # Only readings left the page: a time and 7 numbers each, several a second, over 3 s.
-    assert len(frames) >= 6 and all(set(frame) == {"t", "probabilities"} for frame in frames)
+    # Only readings left the page: a time, 7 numbers and the avatar's tilt as shown (issue 48) each, several a
+    # second, over 3 s.
+    assert len(frames) >= 6 and all(set(frame) == {"t", "probabilities", "roll"} for frame in frames)
+    assert all(abs(frame["roll"]) < 10 for frame in frames)  # she holds her head about level
     assert all(set(frame["probabilities"]) == set(EMOTIONS) for frame in frames)
     times = [frame["t"] for frame in frames]
     assert times == sorted(set(times)) and times[-1] - times[0] <= 3.1

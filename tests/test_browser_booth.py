@@ -35,7 +35,8 @@ def test_the_generate_page_is_a_photo_booth(live_server, playwright_instance, tm
     page = context.new_page()
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: emoji_requests.append(request.url) if "/api/emoji" in request.url else None)
+    # The emoji files asked for: Generate downloads the avatar's file for the emotion the label shows.
+    page.on("request", lambda request: emoji_requests.append(request.url) if "/emoji/" in request.url else None)
     create_avatar(page, live_server.url)
     page.get_by_role("button", name="Skip calibration").click()
     page.wait_for_function("() => document.getElementById('emotion-label').dataset.emotion === 'happy'", timeout=60_000)

@@ -1,6 +1,10 @@
 // The generate page: webcam → POST /api/emotion several times a second (one request in flight at a time)
-// → smoothed live label, probability bars, face box and avatar preview; "Generate emoji" posts the current
-// frame (or an uploaded photo) to POST /api/emoji and downloads the file it answers.
+// → smoothed live label, probability bars, face box and avatar preview (tilted with the head, and the bars of a
+// calibrated reading sharpened: static/js/live_reading.js). "Generate emoji" downloads the avatar wearing the
+// expression the label shows at that moment, so the file is what the page showed (issue 50: re-reading a new
+// frame made a surprised file while the label still said happy); an uploaded photo goes to POST /api/emoji.
+// Nothing is generated before the label shows a reading (the page says what it waits for) unless the person
+// picks an expression by hand.
 //
 // Smoothing: the label is the argmax of the mean probabilities of the last SMOOTHING_WINDOW frames that
 // showed a face (about one second), so a single odd frame does not make the label flicker. The window is
@@ -11,12 +15,13 @@
 // sent with every later frame so the server reads them against their own resting face (ml/calibration.py).
 // "Skip" reads uncalibrated; "Recalibrate" starts again. A "relaxed" face that reads as a clear expression (a
 // smile held through the countdown) is refused as a baseline (NOT_RELAXED_MIN): the page says so, reads
-// uncalibrated and offers to try again. "Not right? Choose:" downloads the expression the person picks instead
-// of the one read.
+// uncalibrated and offers to try again. "Not right? Choose:", beside Generate, downloads the expression the
+// person picks instead of the one read, with or without a reading.
 //
 // Record 3 s: for RECORD_MS the page keeps each reading the label shows (calibrated where there is a baseline),
-// with its time; then it posts those readings — never the frames — to POST /api/animation and downloads the
-// animated sticker of the avatar acting them out. A ring and the seconds left show the recording's progress.
+// with its time and the avatar's tilt on screen (`roll`, where the server gives one); then it posts those
+// readings — never the frames — to POST /api/animation and downloads the animated sticker of the avatar acting
+// them out. A ring and the seconds left show the recording's progress.
 //
 // A photo booth: Space or Enter generates and R records when the focus is on no control or field; "Generate in
 // 3 s" and "Record in 3 s" count 3, 2, 1 over the camera (Escape stops them) and then do what the button does,
@@ -28,7 +33,6 @@
   const FRAME_INTERVAL_MS = 120;
   const FACE_LOST_MS = 1000;
   const LIVE_FRAME_WIDTH = 320;
-  const CAPTURE_FRAME_WIDTH = 640;
   const CALIBRATION_MS = 2000;
   const CALIBRATION_MIN_READINGS = 5;
   const CALIBRATION_MAX_GAP_MS = 300;  // a longer gap between two face frames counts as this much
@@ -44,6 +48,7 @@
                              happy: "a smile", sad: "a sad face", surprise: "a surprised face" };
   const RECORD_MS = 3000;
   const TIMER_S = 3;
+  const { shownShares, screenTilt, showTilt } = window.emojifyLiveReading;
 
   const app = document.getElementById("generate-app");
   const csrfToken = app.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -80,9 +85,10 @@
 
   let stream = null;
   let running = false;
-  let recent = [];
+  let recent = [];  // the last SMOOTHING_WINDOW faces' { probabilities, roll }
   let lastFaceAt = 0;
   let shownEmotion = null;
+  let downloading = false;
   let resultUrl = null;
   let baseline = storedBaseline();
   let calibration = null;  // while calibrating: { readings, faceMs, lastFaceAt }
@@ -94,6 +100,19 @@
   function enable(button, on) {
     button.disabled = !on;
     (button === generateButton ? timerGenerate : timerRecord).disabled = !on || Boolean(timer);
+  }
+
+  // Generate and Record (their self-timers, Space and R) capture what the label shows: nothing before it shows
+  // a reading (issue 50: a click during calibration downloaded a neutral emoji read from nothing). Until then
+  // the label says what they wait for, right above them; "Not right? Choose:" beside them works throughout.
+  function syncCaptureButtons() {
+    const shown = running && Boolean(label.dataset.emotion);
+    enable(generateButton, shown && !downloading);
+    enable(recordButton, shown && !calibration && !recording);
+    if (label.dataset.emotion) return;
+    const waiting = !running ? "Camera off"
+      : calibration ? "Waiting for calibration…" : "Waiting for a first reading of your face…";
+    if (label.textContent !== waiting) label.textContent = waiting;  // the same words are not announced again
   }
 
   function storedBaseline() {
@@ -140,9 +159,8 @@
     await video.play();
     running = true;
     cameraToggle.textContent = "Turn camera off";
-    enable(generateButton, true);
     setStatus(cameraStatus, "Looking for your face…");
-    if (!label.dataset.emotion) label.textContent = "…";  // not "Camera off" any more: the first reading comes
+    clearReading();  // not "Camera off" any more: the label says what the first reading waits for
     if (baseline) showCalibration("calibrated");
     else startCalibration();
     readFrames();
@@ -163,7 +181,8 @@
     calibrationState.textContent = texts[state];
     barsHelp.textContent = {
       calibrating: "",
-      calibrated: "Read against your relaxed face: at rest the bars even out with neutral ahead; an expression stands out.",
+      calibrated: "Read against your relaxed face, and sharpened so a clear face stands out: at rest neutral leads " +
+                  "by far; an expression takes its place.",
       uncalibrated: "The model's own reading of your face.",
       "not-relaxed": "The model's own reading of your face.",
     }[state];
@@ -172,14 +191,14 @@
     skipButton.hidden = state !== "calibrating";
     recalibrateButton.disabled = !running || state === "calibrating";
     recalibrateButton.textContent = state === "not-relaxed" ? "Try calibration again" : "Recalibrate";
-    enable(recordButton, running && state !== "calibrating" && !recording);
+    syncCaptureButtons();
   }
 
+  // The reading shown until now was made against the old baseline (or none): it goes, and Generate waits.
   function startCalibration() {
     calibration = { readings: [], faceMs: 0, lastFaceAt: null };
     notRelaxed = null;
-    recent = [];
-    label.textContent = "…";
+    clearReading();
     showCalibration("calibrating", Math.ceil(CALIBRATION_MS / 1000));
   }
 
@@ -230,29 +249,30 @@
     stream = null;
     video.srcObject = null;
     cameraBox.hidden = true;
-    enable(generateButton, false);
     cameraToggle.textContent = "Turn camera on";
     setStatus(cameraStatus, "Camera off.");
     drawBox(null);
     calibration = null;  // an unfinished calibration is dropped; an earlier baseline stays
     notRelaxed = null;
-    showCalibration(baseline ? "calibrated" : "uncalibrated");
     clearReading();
+    showCalibration(baseline ? "calibrated" : "uncalibrated");
+    barsHelp.textContent = "";
   }
 
-  // No camera, no reading: the label, the bars and the avatar no longer show the last one.
+  // No reading (the camera is off, or calibration starts): the label says so, the bars empty and the avatar is
+  // neutral and upright.
   function clearReading() {
     recent = [];
-    label.textContent = "Camera off";
     delete label.dataset.emotion;
     for (const row of document.querySelectorAll("#bars li")) {
       row.querySelector(".bar span").style.width = "0%";
       row.querySelector(".bar").setAttribute("aria-valuenow", 0);
       row.querySelector(".value").textContent = "—";
     }
-    barsHelp.textContent = "";
     if (shownEmotion !== null) avatarLive.src = `${app.dataset.previewUrl}&emotion=neutral`;
     shownEmotion = null;
+    showTilt(avatarLive, null);
+    syncCaptureButtons();
   }
 
   function grabFrame(width, quality) {
@@ -306,7 +326,7 @@
     if (Boolean(baseline) !== Boolean(data.calibrated)) return;  // answered before (re)calibration changed
     if (face) {
       lastFaceAt = now;
-      recent.push(face.probabilities);
+      recent.push({ probabilities: face.probabilities, roll: face.roll });
       if (recent.length > SMOOTHING_WINDOW) recent.shift();
       setStatus(cameraStatus, data.faces.length > 1 ? `${data.faces.length} faces: following the largest.`
                                                      : "Reading your expression live.");
@@ -317,9 +337,11 @@
       drawBox(null);
     }
     if (!recent.length) return;
-    const reading = average(recent);
-    showProbabilities(reading);
-    if (recording && face) keepReading(reading, now);
+    const reading = average(recent.map((entry) => entry.probabilities));
+    showProbabilities(reading, data.calibrated);
+    const tilt = screenTilt(recent.map((entry) => entry.roll));
+    showTilt(avatarLive, tilt);
+    if (recording && face) keepReading(reading, tilt, now);
   }
 
   function average(vectors) {
@@ -328,9 +350,10 @@
     return mean;
   }
 
-  function showProbabilities(probabilities) {
+  // The label is the most likely emotion; the bars show the shares (sharpened where calibrated).
+  function showProbabilities(probabilities, calibrated) {
     let best = null;
-    for (const [emotion, p] of Object.entries(probabilities)) {
+    for (const [emotion, p] of Object.entries(shownShares(probabilities, calibrated))) {
       const row = document.querySelector(`#bars li[data-emotion="${emotion}"]`);
       const percent = Math.round(p * 100);
       row.querySelector(".bar span").style.width = percent + "%";
@@ -344,6 +367,7 @@
       shownEmotion = best;
       avatarLive.src = `${app.dataset.previewUrl}&emotion=${best}`;
     }
+    syncCaptureButtons();
   }
 
   function drawBox(box) {
@@ -357,19 +381,15 @@
     context.strokeRect(box[0], box[1], box[2], box[3]);
   }
 
-  async function generate(image) {
-    const fields = { image, avatar: app.dataset.avatarId, format: document.getElementById("format").value,
+  async function generateFromPhoto(photo) {
+    const fields = { image: photo, avatar: app.dataset.avatarId, format: document.getElementById("format").value,
                      size: document.getElementById("size").value };
     if (baseline) fields.baseline = JSON.stringify(baseline);
-    // 422: no face. An uploaded photo is told so plainly; a camera frame gets the server's advice.
-    const photo = image instanceof File;
-    const noFace = photo ? "No face found in this photo. Try one with a clear, front-facing face." : null;
-    if (photo) uploadButton.disabled = true;
+    uploadButton.disabled = true;
     await download(() => post(app.dataset.emojiUrl, fields), (response) => {
-      if (photo) showPhotoReading(response.headers.get("X-Probabilities"));
+      showPhotoReading(response.headers.get("X-Probabilities"), response.headers.get("X-Calibrated") === "true");
       return emojiFile(response.headers.get("X-Emotion"));
-    }, noFace);
-    if (!photo) return;
+    }, "No face found in this photo. Try one with a clear, front-facing face.");
     uploadButton.disabled = false;
     // The answer appears in the other column, far below the photo's button: bring it to where the eye is,
     // once the emoji has its size.
@@ -378,18 +398,19 @@
   }
 
   // A photo's reading ("happy=0.81,…" from /api/emoji) on the label, the bars and the live avatar.
-  function showPhotoReading(header) {
+  function showPhotoReading(header, calibrated) {
     if (!header) return;
     const probabilities = Object.fromEntries(header.split(",").map((pair) => {
       const [emotion, p] = pair.split("=");
       return [emotion, Number(p)];
     }));
-    showProbabilities(probabilities);
+    showProbabilities(probabilities, calibrated);
     barsHelp.textContent = "Read from your photo.";
   }
 
-  // The expression the person picks ("Not right? Choose:"): the saved avatar's file for that emotion.
-  async function generateChosen(emotion) {
+  // An expression as the saved avatar's file: the one the label shows (Generate emoji) or the one the person
+  // picks ("Not right? Choose:").
+  async function generateEmotion(emotion) {
     const format = document.getElementById("format").value;
     const url = app.dataset.emojiFileUrl.replace("EMOTION", emotion).replace("FORMAT", format) +
                 `?size=${document.getElementById("size").value}`;
@@ -405,7 +426,8 @@
   // Runs `request`, shows the file it answers and downloads it as `describe(response)` names it;
   // `noFaceMessage`, where given, replaces the server's advice when it found no face (422).
   async function download(request, describe, noFaceMessage) {
-    enable(generateButton, false);
+    downloading = true;
+    syncCaptureButtons();
     setStatus(generateStatus, "Making your emoji…");
     try {
       const response = await request();
@@ -432,12 +454,13 @@
       result.hidden = true;
       setStatus(generateStatus, "Could not reach the server. Try again.", true);
     } finally {
-      enable(generateButton, running);
+      downloading = false;
+      syncCaptureButtons();
     }
   }
 
   function startRecording() {
-    if (!running || calibration || recording) return;
+    if (!running || calibration || recording || !label.dataset.emotion) return;
     recording = { startedAt: performance.now(), readings: [] };
     enable(recordButton, false);
     setStatus(generateStatus, "Recording 3 seconds: your avatar will act out your face…");
@@ -445,10 +468,13 @@
     recordRing.hidden = false;
   }
 
-  function keepReading(probabilities, now) {
+  // One reading as POST /api/animation takes it: its time, the probabilities, and the avatar's tilt as shown.
+  function keepReading(probabilities, tilt, now) {
     const rounded = Object.fromEntries(Object.entries(probabilities)
       .map(([emotion, p]) => [emotion, Number(p.toFixed(4))]));
-    recording.readings.push({ t: Number(((now - recording.startedAt) / 1000).toFixed(3)), probabilities: rounded });
+    const reading = { t: Number(((now - recording.startedAt) / 1000).toFixed(3)), probabilities: rounded };
+    if (tilt !== null) reading.roll = tilt;
+    recording.readings.push(reading);
   }
 
   function showRecordingProgress() {
@@ -469,7 +495,7 @@
     const { readings } = recording;
     recording = null;
     recordRing.hidden = true;
-    enable(recordButton, running && !calibration);
+    syncCaptureButtons();
     return readings;
   }
 
@@ -518,8 +544,7 @@
     timer = null;
     timerCountdown.hidden = true;
     timerCountdown.textContent = "";
-    enable(generateButton, !generateButton.disabled);
-    enable(recordButton, !recordButton.disabled);
+    syncCaptureButtons();
   }
 
   // Space or Enter: Generate emoji; R: Record 3 s — unless the focus is on a control (Space and Enter are
@@ -536,16 +561,16 @@
       recordButton.click();
     } else if ((event.key === " " || event.key === "Enter") && !target.closest("button, a[href], summary")) {
       event.preventDefault();
-      if (running) generateButton.click();
+      if (running) generateButton.click();  // disabled, it does nothing: the label says what it waits for
       else setStatus(generateStatus, "The camera is off: turn it on, or use a photo.", true);
     }
   }
 
-  generateForm.addEventListener("submit", async (event) => {
+  // The emotion the label shows now, read in the same moment as the click: what is captured is what is shown.
+  generateForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!running) return;
-    const { blob } = await grabFrame(Math.min(CAPTURE_FRAME_WIDTH, video.videoWidth), 0.92);
-    generate(blob);
+    const shown = label.dataset.emotion;
+    if (running && shown && !downloading) generateEmotion(shown);
   });
   uploadForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -553,7 +578,7 @@
       setStatus(generateStatus, "Choose a photo first.", true);
       return;
     }
-    generate(photoInput.files[0]);
+    generateFromPhoto(photoInput.files[0]);
   });
   cameraToggle.addEventListener("click", () => (running ? stopCamera() : startCamera()));
   // An SVG has no pixel size: "PNG size" is off while the format is SVG (the page, not the server, turns it
@@ -570,7 +595,7 @@
   timerRecord.addEventListener("click", () => startTimer(() => recordButton.click(), "Recording"));
   document.addEventListener("keydown", onKey);
   for (const button of document.querySelectorAll("#choices button[data-emotion]")) {
-    button.addEventListener("click", () => generateChosen(button.dataset.emotion));
+    button.addEventListener("click", () => generateEmotion(button.dataset.emotion));
   }
   startCamera();
 })();
