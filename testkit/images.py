@@ -30,6 +30,15 @@ def webcam_frame(width: int = 640, height: int = 480) -> np.ndarray:
     return frame
 
 
+def grace_hopper_face() -> np.ndarray:
+    """matplotlib's sample portrait of Grace Hopper, head and shoulders, 360×360 BGR: a real face the model reads
+    neutral (matplotlib comes with the test tools)."""
+    from matplotlib import cbook
+
+    portrait = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
+    return cv2.resize(portrait[0:400, 56:456], (360, 360), interpolation=cv2.INTER_AREA)
+
+
 def tilted(frame: np.ndarray, degrees: float) -> np.ndarray:
     """The frame turned `degrees` clockwise on screen about its centre (a head leaning towards the picture's
     right side for positive degrees), edges replicated, same size."""
@@ -45,6 +54,15 @@ def close_up_group(width: int = 1200, height: int = 450, side: int = 380) -> np.
     for third in range(3):
         left, top = third * width // 3 + (width // 3 - side) // 2, (height - side) // 2
         photo[top : top + side, left : left + side] = head
+    return photo
+
+
+def neutral_and_happy() -> np.ndarray:
+    """A 960×480 photo of two people: Grace Hopper (read neutral) small on the left, the astronaut (read happy) larger
+    on the right, so largest-first and left-to-right orders differ."""
+    photo = np.full((480, 960, 3), (120, 160, 90), np.uint8)
+    photo[140:380, 40:280] = cv2.resize(grace_hopper_face(), (240, 240), interpolation=cv2.INTER_AREA)
+    photo[40:440, 480:880] = cv2.resize(astronaut_face_crop(), (400, 400), interpolation=cv2.INTER_CUBIC)
     return photo
 
 

@@ -86,10 +86,8 @@ def test_nothing_is_generated_before_a_reading(live_server, playwright_instance,
 
 def grace_hopper_frame() -> np.ndarray:
     """A webcam-like frame of matplotlib's sample portrait of Grace Hopper, a real face the model reads neutral."""
-    cbook = pytest.importorskip("matplotlib.cbook")
-    portrait = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
     frame = np.full((480, 640, 3), (170, 180, 185), np.uint8)
-    frame[60:420, 140:500] = cv2.resize(portrait[0:400, 56:456], (360, 360), interpolation=cv2.INTER_AREA)
+    frame[60:420, 140:500] = images.grace_hopper_face()
     return frame
 
 

@@ -126,6 +126,20 @@ def test_emojify_finds_the_one_face_of_a_photo_of_one_person(live_server, playwr
     browser.close()
 
 
+def test_emojify_names_the_faces_left_to_right(live_server, playwright_instance, tmp_path):
+    """Two people, the smaller (neutral) on the left: the caption reads them as they stand, not largest first."""
+    browser = launch(playwright_instance, None)
+    page = browser.new_page(viewport=LAPTOP)
+    photo = tmp_path / "two.png"
+    photo.write_bytes(images.encode(images.neutral_and_happy(), ".png"))
+    page.goto(live_server.url + "/emojify/")
+    page.get_by_label("Photo").set_input_files(str(photo))
+    page.get_by_role("button", name="Emojify").click()
+    page.wait_for_function("() => document.getElementById('emojify-status').textContent === 'Done.'", timeout=60_000)
+    assert page.locator("#emojify-caption").inner_text() == "2 faces from left to right: neutral, happy."
+    browser.close()
+
+
 def test_the_gallery_wave_is_a_card_like_the_others(live_server, playwright_instance):
     browser = launch(playwright_instance, None)
     page = browser.new_page(viewport=LAPTOP)

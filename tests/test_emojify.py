@@ -220,3 +220,13 @@ def test_a_tilted_head_gets_an_avatar_turned_as_it_is(client):
     # Not 1: the upright avatar's shoulders are cut by the frame's bottom edge, the turned one's less so.
     assert overlap(turned_with_the_head, tilted) > 0.75
     assert overlap(turned_with_the_head, tilted) > overlap(upright, tilted) + 0.15
+
+
+@pytest.mark.django_db
+def test_face_boxes_come_in_the_emotions_order(client):
+    """X-Emotions is largest face first; X-Face-Boxes says where each of those faces is, so a page can name them
+    left to right: the small neutral face on the left is second in both."""
+    response = post(client, images.neutral_and_happy())
+    assert response["X-Emotions"] == "happy,neutral"
+    (happy_x, *_), (neutral_x, *_) = [tuple(map(int, box.split(","))) for box in response["X-Face-Boxes"].split(";")]
+    assert neutral_x < 300 < happy_x
