@@ -6,7 +6,8 @@
 DATA is a folder of ``<emotion>/<file>.jpg`` (or the name of one under ../shared/data). Each photo is placed
 in a 640×480 frame as a webcam would see it (scaled to --photo-side px high, centred, edges replicated),
 JPEG-encoded as the generate page sends its frames, and read through the served pipeline: decode (luma) →
-Haar detection → FER framing → the shipped model with mirror TTA (recognition.faces.read_faces). The `fer`
+YuNet detection → face mesh → levelled FER framing → the shipped model with mirror TTA
+(recognition.faces.read_faces). The `fer`
 package reads the same frames in the same run.
 
 Printed: faces found (overall and per class), accuracy (a photo whose face was not found counts as wrong),

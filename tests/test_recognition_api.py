@@ -230,7 +230,8 @@ def _project_files():
 
 
 def test_concurrent_requests_from_many_threads():
-    """The shared model and per-thread cascades serve threaded servers (runserver, gunicorn --threads)."""
+    """The shared model and the per-thread detectors and face meshes serve threaded servers (runserver, gunicorn
+    --threads)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.test import Client
