@@ -42,7 +42,7 @@ def test_sign_up_design_generate_log_out_and_back_in(live_server, playwright_ins
     page.goto(live_server.url + "/avatars/")
     assert page.get_by_text("No avatars yet").is_visible()
 
-    page.get_by_role("link", name="Log in").click()
+    page.get_by_role("link", name="Log in", exact=True).click()  # the header's; the visitor note has its own
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
