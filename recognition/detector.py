@@ -9,6 +9,7 @@ is downloaded. Its five landmarks are not used: on a tilted face they stay where
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "face_detection_yunet_
 SCORE_THRESHOLD = 0.5
 NMS_THRESHOLD = 0.3  # boxes overlapping more than this (intersection over union) are one face
 TOP_K = 5000  # candidates kept before non-maximum suppression (OpenCV Zoo's default)
+DETECTORS_KEPT = 6  # input sizes a thread keeps a detector for (a webcam stream uses two, a photo two)
 # The image is shrunk until the smallest face looked for spans this many pixels: YuNet's time grows with the
 # pixels it is given, and it finds an upright face of this size, a tilted one less often.
 SMALLEST_FACE_PX = 24
@@ -30,8 +32,11 @@ SMALLEST_FACE_PX = 24
 # within a metre of a laptop's camera) at a sixth of the pixels, and only when none is found down to the smallest.
 WEBCAM_FIRST_PASS_FACE = 0.25
 # YuNet misses many heads tilted 30° or more: where the upright search finds nothing (a webcam frame), or always
-# (a photo, where every face counts), the picture is searched again turned by each of these angles.
+# (a photo, where every face counts), the picture is searched again turned by each of these angles, for faces of at
+# least TURNED_MIN_FACE of the shorter side: turning and searching a whole photo at the resolution its smallest
+# faces need would cost several times the upright pass (bench/emojify_speed.py).
 TILTS = (30.0, -30.0)
+TURNED_MIN_FACE = 0.1
 
 _local = threading.local()
 
@@ -44,15 +49,22 @@ class Detection:
     score: float
 
 
-def _detector() -> cv2.FaceDetectorYN:
-    # A FaceDetectorYN holds its network's buffers and its input size: one per thread.
-    if not hasattr(_local, "detector"):
-        if not MODEL_PATH.is_file():
-            raise RuntimeError(f"YuNet model missing: {MODEL_PATH}")
-        _local.detector = cv2.FaceDetectorYN.create(
-            str(MODEL_PATH), "", (320, 320), SCORE_THRESHOLD, NMS_THRESHOLD, TOP_K
-        )
-    return _local.detector
+def _detector(size: tuple[int, int]) -> cv2.FaceDetectorYN:
+    """A detector for inputs of `size`, this thread's own (a FaceDetectorYN holds its network's buffers).
+
+    One per input size: changing a detector's input size re-plans its network, which cost more than the search
+    itself (a photo searched at one size and then turned at another took 89 ms where the two searches take 48).
+    The most recently used few are kept."""
+    detectors = _local.__dict__.setdefault("detectors", OrderedDict())
+    if size in detectors:
+        detectors.move_to_end(size)
+        return detectors[size]
+    if not MODEL_PATH.is_file():
+        raise RuntimeError(f"YuNet model missing: {MODEL_PATH}")
+    detectors[size] = cv2.FaceDetectorYN.create(str(MODEL_PATH), "", size, SCORE_THRESHOLD, NMS_THRESHOLD, TOP_K)
+    while len(detectors) > DETECTORS_KEPT:
+        detectors.popitem(last=False)
+    return detectors[size]
 
 
 def _search(gray: np.ndarray, min_face: float, tilt: float = 0.0) -> list[Detection]:
@@ -68,9 +80,7 @@ def _search(gray: np.ndarray, min_face: float, tilt: float = 0.0) -> list[Detect
     if tilt:
         small = cv2.warpAffine(small, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     back = cv2.invertAffineTransform(turn)
-    detector = _detector()
-    detector.setInputSize(size)
-    _, found = detector.detect(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR) if small.ndim == 2 else small)
+    _, found = _detector(size).detect(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR) if small.ndim == 2 else small)
     detections = []
     for row in [] if found is None else found:
         x, y, w, h = (float(value) for value in row[:4])
@@ -94,11 +104,11 @@ def detect(gray: np.ndarray, min_face: float, *, every_face: bool = False) -> li
 
     A webcam frame (the default) is searched coarse to fine, then turned, each pass only when the one before found
     nothing; `every_face` (a photo) searches every pass and keeps each face once."""
+    turned = [(max(min_face, TURNED_MIN_FACE), tilt) for tilt in TILTS]
     if every_face:
-        passes = [(min_face, tilt) for tilt in (0.0, *TILTS)]
+        passes = [(min_face, 0.0), *turned]
     else:
-        passes = [(first, 0.0) for first in (WEBCAM_FIRST_PASS_FACE, min_face) if first >= min_face]
-        passes += [(min_face, tilt) for tilt in TILTS]
+        passes = [(first, 0.0) for first in (WEBCAM_FIRST_PASS_FACE, min_face) if first >= min_face] + turned
     found: list[Detection] = []
     for face_share, tilt in passes:
         if found and not every_face:

@@ -23,7 +23,7 @@ from .mesh import Mesh, place_mesh
 # Smallest face looked for, as a share of the image's shorter side: a person at a laptop's camera fills a good
 # part of its frame, while a group photo's faces are small.
 WEBCAM_MIN_FACE = 0.1
-PHOTO_MIN_FACE = 0.03
+PHOTO_MIN_FACE = 0.05
 MIN_CLASSIFY_PIXELS = 40  # px in the original image: smaller faces are found but too blurry to read
 # A face YuNet found is kept when the face mesh, placed on it, agrees that a face is there (its presence score):
 # it turns away the shapes a low detection threshold lets through (bench/detector_tuning.py).
