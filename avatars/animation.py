@@ -33,6 +33,7 @@ else) has no partial transparency, so it is drawn over white. Same input, same b
 from __future__ import annotations
 
 import io
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -102,6 +103,20 @@ def one_hot(emotion: str) -> np.ndarray:
     return probabilities
 
 
+def seconds(value: float) -> str:
+    """A duration for a message: 11.00, or 1e+308 rather than its 309 digits."""
+    return f"{value:.2f}" if value < 1e6 else f"{value:.3g}"
+
+
+def as_json(value, limit: int = 40) -> str:
+    """A refused value as the client wrote it (true, not Python's True), a long one cut short."""
+    try:
+        text = json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_roll(value, where: str) -> float | None:
     """A reading's optional `roll`: degrees within ±ROLL_LIMIT; null counts as not given."""
     if value is None:
@@ -109,7 +124,7 @@ def parse_roll(value, where: str) -> float | None:
     roll = finite_number(value)
     if roll is None or abs(roll) > ROLL_LIMIT:
         raise SequenceError(
-            f"{where}.roll must be a number of degrees from -{ROLL_LIMIT} to {ROLL_LIMIT}, not {value!r}"[:200]
+            f"{where}.roll must be a number of degrees from -{ROLL_LIMIT} to {ROLL_LIMIT}, not {as_json(value)}"
         )
     return roll
 
@@ -127,7 +142,7 @@ def parse_reading(item, index: int) -> Reading:
         raise SequenceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
     t = finite_number(item.get("t"))
     if t is None or t < 0:
-        raise SequenceError(f"{where}.t must be a number of seconds ≥ 0, not {item.get('t')!r}"[:200])
+        raise SequenceError(f"{where}.t must be a number of seconds ≥ 0, not {as_json(item.get('t'))}")
     roll = parse_roll(item.get("roll"), where)
     if ("emotion" in item) == ("probabilities" in item):
         raise SequenceError(f'{where}: give either "emotion" or "probabilities"')
@@ -165,7 +180,8 @@ def check_sequence(readings: Sequence[Reading]) -> list[Reading]:
     span = times[-1] - times[0]
     if span > MAX_SECONDS + 1e-9:
         raise SequenceError(
-            f"the readings span {span:.2f} s (frames[0].t to frames[{len(times) - 1}].t); at most {MAX_SECONDS:g} s"
+            f"the readings span {seconds(span)} s (frames[0].t to frames[{len(times) - 1}].t); "
+            f"at most {MAX_SECONDS:g} s"
         )
     hold = last_hold(times)
     if span + hold > MAX_SECONDS + 1e-9:

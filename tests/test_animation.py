@@ -521,3 +521,17 @@ def test_a_restless_ten_seconds_stays_within_whatsapps_limits(client):
     assert response.status_code == 200 and len(response.content) <= animation.WEBP_MAX_BYTES
     pictures, durations = frames_of(response.content)
     assert len(pictures) <= animation.MAX_FRAMES and abs(sum(durations) - 10_000) <= animation.FRAME_MS
+
+
+@pytest.mark.parametrize(
+    "frames, message",
+    [
+        ([{"t": 0, "emotion": "happy", "roll": True}, {"t": 1, "emotion": "sad"}], "frames[0].roll must be a number"),
+        ([{"t": 0, "emotion": "happy"}, {"t": 1e308, "emotion": "sad"}], "the readings span 1e+308 s"),
+    ],
+)
+def test_refusals_write_values_as_the_client_sent_them(frames, message):
+    """JSON's true, not Python's True; a huge time in a few characters, not its 309 digits."""
+    with pytest.raises(animation.SequenceError) as refusal:
+        animation.parse_sequence(frames)
+    assert message in str(refusal.value) and "True" not in str(refusal.value) and len(str(refusal.value)) < 160
