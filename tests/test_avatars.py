@@ -192,6 +192,14 @@ def test_shirt_text_is_escaped_not_markup():
     assert "<script" not in svg and "&lt;script&gt;" in svg
 
 
+def test_shirt_text_carries_no_inline_style_for_the_csp_to_refuse():
+    """python-avatars writes style="text-anchor: …" on the text; the pages' CSP refuses inline styles (a console error
+    on every gallery of such an avatar), and the text-anchor attribute does the same work."""
+    svg = render_svg(LOOK | {"clothing": "GRAPHIC_SHIRT", "shirt_graphic": "CUSTOM_TEXT", "shirt_text": "Hi"}, "happy")
+    (text,) = [element for element in ElementTree.fromstring(svg).iter() if element.tag.endswith("text")]
+    assert "style" not in text.attrib and text.attrib["text-anchor"] == "middle"
+
+
 @pytest.mark.parametrize("text", ["HELLO WORLD!", "WWWWWWWWWWWW"])
 def test_shirt_text_of_any_allowed_length_fits_on_the_shirt(text):
     """The text's ink (what a render with it changes against one without) lies inside the shirt, clear of its
