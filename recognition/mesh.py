@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ml.preprocess import levelled_crop, points_from_crop
@@ -37,7 +39,7 @@ class Mesh:
     points: np.ndarray  # (468, 2) in the image's pixels
     presence: float  # the model's face-presence probability
 
-    @property
+    @cached_property
     def landmarks(self) -> np.ndarray:
         """(5, 2): right eye, left eye, nose tip, right and left mouth corner (YuNet's order), image pixels."""
         return np.stack(
@@ -50,7 +52,7 @@ class Mesh:
             ]
         )
 
-    @property
+    @cached_property
     def roll(self) -> float:
         """The eye line's angle from horizontal, degrees, positive when the head leans towards the picture's
         right side (clockwise on screen)."""
@@ -95,7 +97,7 @@ def place_mesh(image: np.ndarray, centre, side: float) -> Mesh:
     roll, crop_side = 0.0, side * CROP_MARGIN
     for _ in range(MAX_PASSES):
         crop = levelled_crop(image, centre, crop_side, roll, INPUT_SIDE)
-        rgb = np.repeat(crop[:, :, np.newaxis], 3, axis=2) if crop.ndim == 2 else crop
+        rgb = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB) if crop.ndim == 2 else crop
         points, presence = interpreter(rgb)
         mesh = Mesh(points_from_crop(points, centre, crop_side, roll, INPUT_SIDE), presence)
         turn, roll = mesh.roll - roll, mesh.roll
