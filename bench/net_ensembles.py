@@ -8,8 +8,8 @@ preprocessing), then each net reads the crop in float32 with the served mirror a
 of the nets is scored as the mean of its members' readings, each reading divided by FER+'s training
 vote shares to the power τ (logit adjustment, as `ml.train --logit-adjustment` bakes in), raw and
 calibrated leave-one-out to each person's other neutral photos. Float readings run about a point above the
-served int8 ones on `portraits-dev` (docs/model.md); compare nets within one run, and read a net to ship as
-served with `bench/real_photos.py`.
+served int8 ones on `portraits-dev` (docs/experiments/ferplus-votes-s.md); compare nets within one run, and
+read a net to ship as served with `bench/real_photos.py`.
 """
 
 from __future__ import annotations

@@ -39,10 +39,10 @@
   const BASELINE_KEY = "emojify-baseline";
   // A baseline must be a face at rest: calibrated to a smile, every later smile would read neutral (issue 41).
   // The calibration frames' mean reading is refused when its top emotion is not neutral and reaches
-  // NOT_RELAXED_MIN. 70% because, read through the live pipeline with the shipped weights (2026-12-06), none of
-  // portraits-dev's 27 neutral portraits reaches it (their highest non-neutral reading: happy 61%), nor do 98%
-  // of realfaces' neutral web photos, while 95% of the posed smiles do; a relaxed face that merely leans sad
-  // or angry — what calibration is for — reads far below it and is kept. docs/site.md has the figures.
+  // NOT_RELAXED_MIN: set where the real photos' neutral faces (almost) never reach it while most posed smiles
+  // do, so a relaxed face that merely leans sad or angry — what calibration is for — reads far below it and is
+  // kept. The figures it was chosen on, with their date and weights, are in docs/site.md ("A smile is no relaxed
+  // face"), where a change of weights re-measures them.
   const NOT_RELAXED_MIN = 0.7;
   const EXPRESSION_WORDS = { angry: "a frown", disgust: "a look of disgust", fear: "a fearful face",
                              happy: "a smile", sad: "a sad face", surprise: "a surprised face" };
