@@ -84,7 +84,7 @@ def main():
     for setting in args.settings:
         threshold, smallest = setting.split(":")
         detector.SCORE_THRESHOLD, detector.SMALLEST_FACE_PX = float(threshold), int(smallest)
-        detector._local.__dict__.clear()  # the per-thread detectors hold the old threshold
+        detector.forget_detectors()  # the kept detectors hold the old threshold
         timings, found = [], {}
         for key, batch in frames.items():
             hits = 0
@@ -105,7 +105,7 @@ def main():
             flush=True,
         )
     detector.SCORE_THRESHOLD, detector.SMALLEST_FACE_PX = served
-    detector._local.__dict__.clear()
+    detector.forget_detectors()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,12 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "face_detection_yunet_
 SCORE_THRESHOLD = 0.5
 NMS_THRESHOLD = 0.3  # boxes overlapping more than this (intersection over union) are one face
 TOP_K = 5000  # candidates kept before non-maximum suppression (OpenCV Zoo's default)
-DETECTORS_KEPT = 6  # input sizes a thread keeps a detector for (a webcam stream uses two, a photo two)
+# OpenCV plans YuNet's network for each input size it is given: about 26 ms the first time, and tens of MB held for a
+# photo-sized input. So detectors are kept per input size, shared by the process's threads (one search at a time
+# each), the most recently used few; and a photo is searched on one of a few fixed canvases (the photo shrunk to fit,
+# the rest black), so photos of every size reuse the same plans.
+DETECTORS_KEPT = 8
+PHOTO_CANVAS = (960, 544)  # landscape; a portrait photo's is turned, a turned search's is half as big
 # The image is shrunk until the smallest face looked for spans this many pixels: YuNet's time grows with the
 # pixels it is given, and it finds an upright face of this size, a tilted one less often.
 SMALLEST_FACE_PX = 24
@@ -38,7 +43,8 @@ WEBCAM_FIRST_PASS_FACE = 0.25
 TILTS = (30.0, -30.0)
 TURNED_MIN_FACE = 0.1
 
-_local = threading.local()
+_detectors: OrderedDict[tuple[int, int], tuple[cv2.FaceDetectorYN, threading.Lock]] = OrderedDict()
+_detectors_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -49,30 +55,40 @@ class Detection:
     score: float
 
 
-def _detector(size: tuple[int, int]) -> cv2.FaceDetectorYN:
-    """A detector for inputs of `size`, this thread's own (a FaceDetectorYN holds its network's buffers).
-
-    One per input size: changing a detector's input size re-plans its network, which cost more than the search
-    itself (a photo searched at one size and then turned at another took 89 ms where the two searches take 48).
-    The most recently used few are kept."""
-    detectors = _local.__dict__.setdefault("detectors", OrderedDict())
-    if size in detectors:
-        detectors.move_to_end(size)
-        return detectors[size]
-    if not MODEL_PATH.is_file():
-        raise RuntimeError(f"YuNet model missing: {MODEL_PATH}")
-    detectors[size] = cv2.FaceDetectorYN.create(str(MODEL_PATH), "", size, SCORE_THRESHOLD, NMS_THRESHOLD, TOP_K)
-    while len(detectors) > DETECTORS_KEPT:
-        detectors.popitem(last=False)
-    return detectors[size]
+def _detector(size: tuple[int, int]) -> tuple[cv2.FaceDetectorYN, threading.Lock]:
+    """The process's detector for inputs of `size` and the lock to hold while using it (see DETECTORS_KEPT)."""
+    with _detectors_lock:
+        if size not in _detectors:
+            if not MODEL_PATH.is_file():
+                raise RuntimeError(f"YuNet model missing: {MODEL_PATH}")
+            detector = cv2.FaceDetectorYN.create(str(MODEL_PATH), "", size, SCORE_THRESHOLD, NMS_THRESHOLD, TOP_K)
+            _detectors[size] = (detector, threading.Lock())
+            while len(_detectors) > DETECTORS_KEPT:
+                _detectors.popitem(last=False)
+        _detectors.move_to_end(size)
+        return _detectors[size]
 
 
-def _search(gray: np.ndarray, min_face: float, tilt: float = 0.0) -> list[Detection]:
-    """One YuNet pass over `gray` turned by `tilt` degrees (clockwise on screen), shrunk so that a face of
-    `min_face` of the shorter side spans SMALLEST_FACE_PX; the boxes in `gray`'s own pixels, upright."""
+def forget_detectors() -> None:
+    """Drop the kept detectors (after changing SCORE_THRESHOLD, which each is made with)."""
+    with _detectors_lock:
+        _detectors.clear()
+
+
+def _search(
+    gray: np.ndarray, min_face: float, tilt: float = 0.0, canvas: tuple[int, int] | None = None
+) -> list[Detection]:
+    """One YuNet pass over `gray` turned by `tilt` degrees (clockwise on screen); the boxes in `gray`'s own pixels,
+    upright. The picture is shrunk so that a face of `min_face` of the shorter side spans SMALLEST_FACE_PX, or, with
+    a `canvas` (width, height), to fit inside it, the rest of the canvas black."""
     height, width = gray.shape[:2]
-    scale = min(1.0, SMALLEST_FACE_PX / max(min_face * min(height, width), 1))
+    if canvas:
+        scale = min(1.0, canvas[0] / width, canvas[1] / height)
+    else:
+        scale = min(1.0, SMALLEST_FACE_PX / max(min_face * min(height, width), 1))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if canvas:
+        size = (min(size[0], canvas[0]), min(size[1], canvas[1]))
     centre = ((size[0] - 1) / 2, (size[1] - 1) / 2)
     small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     # Turning the picture by -tilt makes a head leaning `tilt` degrees upright for YuNet.
@@ -80,7 +96,12 @@ def _search(gray: np.ndarray, min_face: float, tilt: float = 0.0) -> list[Detect
     if tilt:
         small = cv2.warpAffine(small, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     back = cv2.invertAffineTransform(turn)
-    _, found = _detector(size).detect(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR) if small.ndim == 2 else small)
+    if canvas:
+        small = cv2.copyMakeBorder(small, 0, canvas[1] - size[1], 0, canvas[0] - size[0], cv2.BORDER_CONSTANT, value=0)
+    bgr = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR) if small.ndim == 2 else small
+    detector, in_use = _detector((bgr.shape[1], bgr.shape[0]))
+    with in_use:
+        _, found = detector.detect(bgr)
     detections = []
     for row in [] if found is None else found:
         x, y, w, h = (float(value) for value in row[:4])
@@ -104,16 +125,23 @@ def detect(gray: np.ndarray, min_face: float, *, every_face: bool = False) -> li
 
     A webcam frame (the default) is searched coarse to fine, then turned, each pass only when the one before found
     nothing; `every_face` (a photo) searches every pass and keeps each face once."""
-    turned = [(max(min_face, TURNED_MIN_FACE), tilt) for tilt in TILTS]
     if every_face:
-        passes = [(min_face, 0.0), *turned]
+        landscape = gray.shape[1] >= gray.shape[0]
+        canvas = PHOTO_CANVAS if landscape else PHOTO_CANVAS[::-1]
+        half = (canvas[0] // 2, canvas[1] // 2)
+        passes = [(min_face, 0.0, canvas)] + [(max(min_face, TURNED_MIN_FACE), tilt, half) for tilt in TILTS]
     else:
-        passes = [(first, 0.0) for first in (WEBCAM_FIRST_PASS_FACE, min_face) if first >= min_face] + turned
+        passes = [(first, 0.0, None) for first in (WEBCAM_FIRST_PASS_FACE, min_face) if first >= min_face]
+        passes += [(max(min_face, TURNED_MIN_FACE), tilt, None) for tilt in TILTS]
     found: list[Detection] = []
-    for face_share, tilt in passes:
+    for face_share, tilt, canvas_size in passes:
         if found and not every_face:
             break
-        found += [face for face in _search(gray, face_share, tilt) if not any(_same_face(face, kept) for kept in found)]
+        found += [
+            face
+            for face in _search(gray, face_share, tilt, canvas_size)
+            if not any(_same_face(face, kept) for kept in found)
+        ]
     return sorted(found, key=lambda detection: detection.side, reverse=True)
 
 
