@@ -11,6 +11,14 @@ from ml.labels import EMOTIONS
 
 # The small net the `trained` fixture makes, as students and fine-tunes of it must be.
 STUDENT_NET = ["--batch-size", "32", "--widths", "8,16,16,32,32", "--dense-units", "32"]
+# A smaller net still, for the runs that check an option's effect.
+TINY_NET = ["--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8"]
+
+
+def run_train(data: Path, output_dir: Path, *flags) -> int:
+    """`python -m ml.train --data DATA --output-dir OUTPUT_DIR FLAGS…`, in this process; its exit code. Each flag
+    is passed as its str(), so a path can be given as it is."""
+    return train.main(["--data", str(data), "--output-dir", str(output_dir), *map(str, flags)])
 
 
 def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,30 +53,13 @@ def tiny_csv(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(tiny_csv, tmp_path_factory):
     output = tmp_path_factory.mktemp("run")
-    code = train.main(
-        [
-            "--data",
-            str(tiny_csv),
-            "--output-dir",
-            str(output),
-            "--epochs",
-            "6",
-            "--batch-size",
-            "32",
-            "--warmup-epochs",
-            "1",
-            "--widths",
-            "8,16,16,32,32",
-            "--dense-units",
-            "32",
-            "--learning-rate",
-            "3e-3",
-            "--class-balance",
-            "0.5",  # the class_weight path; these classes are equal, so weights 1
-            "--ema-momentum",
-            "0.9",
-        ]
-    )  # 66 steps: a short average, still the EMA code path
+    code = run_train(
+        tiny_csv,
+        output,
+        *("--epochs", "6", *STUDENT_NET, "--warmup-epochs", "1", "--learning-rate", "3e-3"),
+        *("--class-balance", "0.5"),  # the class_weight path; these classes are equal, so weights 1
+        *("--ema-momentum", "0.9"),  # 66 steps: a short average, still the EMA code path
+    )
     assert code == 0
     return output
 
@@ -194,25 +185,8 @@ def tiny_ferplus_csv(tmp_path_factory):
 
 
 def test_training_on_ferplus_votes_and_evaluating_against_their_majority(tiny_ferplus_csv, tmp_path, capsys):
-    code = train.main(
-        [
-            "--data",
-            str(tiny_ferplus_csv),
-            "--output-dir",
-            str(tmp_path),
-            "--epochs",
-            "3",
-            "--batch-size",
-            "32",
-            "--warmup-epochs",
-            "1",
-            "--widths",
-            "8,8,8,8,8",
-            "--dense-units",
-            "8",
-            "--time-budget-minutes",
-            "0",
-        ]
+    code = run_train(
+        tiny_ferplus_csv, tmp_path, "--epochs", "3", *TINY_NET, "--warmup-epochs", "1", "--time-budget-minutes", "0"
     )
     assert code == 0
     out = capsys.readouterr().out
@@ -241,8 +215,8 @@ def test_teacher_readings_of_ferplus_rows_line_up_with_the_rows_training_keeps(t
     from ml import distill
 
     teacher = tmp_path / "teacher"
-    tiny_run = ["--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8", "--time-budget-minutes", "0"]
-    assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(teacher), "--epochs", "1", *tiny_run]) == 0
+    tiny_run = [*TINY_NET, "--time-budget-minutes", "0"]
+    assert run_train(tiny_ferplus_csv, teacher, "--epochs", "1", *tiny_run) == 0
     readings = tmp_path / "readings.npz"
     assert (
         distill.main(
@@ -250,22 +224,8 @@ def test_teacher_readings_of_ferplus_rows_line_up_with_the_rows_training_keeps(t
         )
         == 0
     )
-    assert (
-        train.main(
-            [
-                "--data",
-                str(tiny_ferplus_csv),
-                "--output-dir",
-                str(tmp_path / "student"),
-                "--epochs",
-                "1",
-                "--teacher-readings",
-                str(readings),
-                *tiny_run,
-            ]
-        )
-        == 0
-    )
+    student = tmp_path / "student"
+    assert run_train(tiny_ferplus_csv, student, "--epochs", "1", "--teacher-readings", readings, *tiny_run) == 0
     assert "labels: 50% the data's, 50% the teachers' reading" in capsys.readouterr().out
 
 
@@ -276,40 +236,14 @@ def test_a_mirror_only_fine_tune_keeps_the_asked_share_of_itself(tiny_ferplus_cs
 
     import ml.model  # noqa: F401  (registers the custom layers)
 
-    tiny_run = [
-        "--batch-size",
-        "32",
-        "--widths",
-        "8,8,8,8,8",
-        "--dense-units",
-        "8",
-        "--time-budget-minutes",
-        "0",
-        "--augment",
-        "mirror",
-        "--zoom",
-        "0",
-        "--ema-momentum",
-        "0",
-        "--label-smoothing",
-        "0",
-    ]
+    tiny_run = [*TINY_NET, "--time-budget-minutes", "0", "--augment", "mirror", "--zoom", "0", "--ema-momentum", "0"]
+    tiny_run += ["--label-smoothing", "0"]
     start = tmp_path / "start"
-    assert train.main(["--data", str(tiny_ferplus_csv), "--output-dir", str(start), "--epochs", "1", *tiny_run]) == 0
+    assert run_train(tiny_ferplus_csv, start, "--epochs", "1", *tiny_run) == 0
     tuned, halfway = tmp_path / "tuned", tmp_path / "halfway"
-    fine_tune = [
-        "--data",
-        str(tiny_ferplus_csv),
-        "--epochs",
-        "2",
-        "--init-weights",
-        str(start / "emotion_cnn.keras"),
-        "--seed",
-        "3",
-        *tiny_run,
-    ]
-    assert train.main([*fine_tune, "--output-dir", str(tuned)]) == 0
-    assert train.main([*fine_tune, "--output-dir", str(halfway), "--keep-fine-tuned", "0.5"]) == 0
+    fine_tune = ["--epochs", "2", "--init-weights", start / "emotion_cnn.keras", "--seed", "3", *tiny_run]
+    assert run_train(tiny_ferplus_csv, tuned, *fine_tune) == 0
+    assert run_train(tiny_ferplus_csv, halfway, *fine_tune, "--keep-fine-tuned", "0.5") == 0
     assert "kept 50% of the fine-tune, 50% of" in capsys.readouterr().out
     load = lambda run: keras.models.load_model(run / "emotion_cnn.keras", compile=False).get_weights()
     for initial, moved, kept in zip(load(start), load(tuned), load(halfway)):
@@ -317,7 +251,7 @@ def test_a_mirror_only_fine_tune_keeps_the_asked_share_of_itself(tiny_ferplus_cs
     card = json.loads((halfway / "model_card.json").read_text())
     assert card["training"]["keep_fine_tuned"] == 0.5 and card["training"]["augment"] == "mirror"
     # A share of nothing: without --init-weights there is no start to move back towards.
-    assert train.main(["--data", str(tiny_ferplus_csv), "--keep-fine-tuned", "0.5", "--output-dir", str(tmp_path)]) == 2
+    assert run_train(tiny_ferplus_csv, tmp_path, "--keep-fine-tuned", "0.5") == 2
 
 
 def test_logit_adjustment_divides_each_reading_by_the_class_shares_to_its_power():
@@ -334,8 +268,8 @@ def test_logit_adjustment_divides_each_reading_by_the_class_shares_to_its_power(
 
 
 # One epoch of a tiny net, mirror augmentation only: the end-to-end runs that check an option's effect.
-TINY_MIRROR_RUN = ["--epochs", "1", "--batch-size", "32", "--widths", "8,8,8,8,8", "--dense-units", "8"]
-TINY_MIRROR_RUN += ["--time-budget-minutes", "0", "--augment", "mirror", "--ema-momentum", "0"]
+TINY_MIRROR_RUN = ["--epochs", "1", *TINY_NET, "--time-budget-minutes", "0"]
+TINY_MIRROR_RUN += ["--augment", "mirror", "--ema-momentum", "0"]
 
 
 def last_bias(run: Path) -> np.ndarray:
@@ -349,7 +283,7 @@ def last_bias(run: Path) -> np.ndarray:
 
 def refusal_without_votes(tiny_csv: Path, output_dir: Path, capsys, *options: str) -> str:
     """Trains on a FER2013 file (no votes) with `options`: asserts exit 2 and nothing written; returns stderr."""
-    assert train.main(["--data", str(tiny_csv), *TINY_MIRROR_RUN, "--output-dir", str(output_dir), *options]) == 2
+    assert run_train(tiny_csv, output_dir, *TINY_MIRROR_RUN, *options) == 2
     assert not list(output_dir.glob("*"))  # no net, no card
     return capsys.readouterr().err
 
@@ -359,9 +293,8 @@ def test_training_with_logit_adjustment_shifts_the_kept_nets_last_bias_by_the_ta
 ):
     from ml.dataset import load_dataset, training_rows
 
-    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
-    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "plain")]) == 0
-    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "adjusted"), "--logit-adjustment", "1"]) == 0
+    assert run_train(tiny_ferplus_csv, tmp_path / "plain", *TINY_MIRROR_RUN) == 0
+    assert run_train(tiny_ferplus_csv, tmp_path / "adjusted", *TINY_MIRROR_RUN, "--logit-adjustment", "1") == 0
     assert "class shares to the power 1.0" in capsys.readouterr().out
     shares = training_rows(load_dataset(tiny_ferplus_csv), "Training")[1].mean(axis=0)
     np.testing.assert_allclose(
@@ -376,10 +309,10 @@ def test_logit_adjustment_can_divide_by_the_vote_shares_when_the_targets_are_fer
     """--logit-adjustment-prior votes: a net taught FER2013's label still has the taggers' prior taken out."""
     from ml.dataset import load_dataset, training_rows
 
-    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN, "--single-label-share", "1"]
-    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "plain")]) == 0
-    adjusted = ["--output-dir", str(tmp_path / "adjusted"), "--logit-adjustment", "1"]
-    assert train.main([*tiny_run, *adjusted, "--logit-adjustment-prior", "votes"]) == 0
+    tiny_run = [*TINY_MIRROR_RUN, "--single-label-share", "1"]
+    assert run_train(tiny_ferplus_csv, tmp_path / "plain", *tiny_run) == 0
+    adjusted = ["--logit-adjustment", "1", "--logit-adjustment-prior", "votes"]
+    assert run_train(tiny_ferplus_csv, tmp_path / "adjusted", *tiny_run, *adjusted) == 0
     assert "training votes' class shares to the power 1.0" in capsys.readouterr().out
     dataset = load_dataset(tiny_ferplus_csv)
     votes = training_rows(dataset, "Training")[1].mean(axis=0)
@@ -411,12 +344,11 @@ def test_logit_adjustment_can_divide_by_the_vote_shares_when_the_targets_are_fer
 def test_a_vote_target_option_is_logged_recorded_and_refused_out_of_range_or_without_votes(
     option, bad, logged, refusal, tiny_ferplus_csv, tiny_csv, tmp_path, capsys
 ):
-    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
-    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "changed"), option, "0.5"]) == 0
+    assert run_train(tiny_ferplus_csv, tmp_path / "changed", *TINY_MIRROR_RUN, option, "0.5") == 0
     assert f"FER+ votes, probability, {logged}" in capsys.readouterr().out
     card = json.loads((tmp_path / "changed" / "model_card.json").read_text())
     assert card["training"][option.removeprefix("--").replace("-", "_")] == 0.5
-    assert train.main([*tiny_run, "--output-dir", str(tmp_path / "bad"), option, bad]) == 2
+    assert run_train(tiny_ferplus_csv, tmp_path / "bad", *TINY_MIRROR_RUN, option, bad) == 2
     assert refusal in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
     refused = refusal_without_votes(tiny_csv, tmp_path / "fer2013", capsys, option, "0.5")
@@ -424,38 +356,21 @@ def test_a_vote_target_option_is_logged_recorded_and_refused_out_of_range_or_wit
 
 
 def test_neutral_vote_weight_is_refused_where_it_could_not_act(tiny_ferplus_csv, tmp_path, capsys):
-    tiny_run = ["--data", str(tiny_ferplus_csv), *TINY_MIRROR_RUN]
     for weight, targets in (("inf", "probability"), ("nan", "probability"), ("0.5", "majority")):
         output = tmp_path / f"{weight}-{targets}"
-        assert (
-            train.main([*tiny_run, "--output-dir", str(output), "--neutral-vote-weight", weight, "--targets", targets])
-            == 2
-        )
+        options = ["--neutral-vote-weight", weight, "--targets", targets]
+        assert run_train(tiny_ferplus_csv, output, *TINY_MIRROR_RUN, *options) == 2
         assert "--neutral-vote-weight" in capsys.readouterr().err
         assert not output.exists()
 
 
 def test_time_budget_plans_fewer_epochs_and_ends_the_decay_on_the_last(tiny_csv, tmp_path):
     """A budget too short for the asked epochs runs the warm-up plus one epoch, not all six."""
-    code = train.main(
-        [
-            "--data",
-            str(tiny_csv),
-            "--output-dir",
-            str(tmp_path),
-            "--epochs",
-            "6",
-            "--batch-size",
-            "64",
-            "--warmup-epochs",
-            "1",
-            "--widths",
-            "8,8,8,8,8",
-            "--dense-units",
-            "8",
-            "--time-budget-minutes",
-            "0.0001",
-        ]
+    code = run_train(
+        tiny_csv,
+        tmp_path,
+        *("--epochs", "6", "--batch-size", "64", "--warmup-epochs", "1", "--widths", "8,8,8,8,8", "--dense-units", "8"),
+        *("--time-budget-minutes", "0.0001"),
     )
     assert code == 0
     card = json.loads((tmp_path / "model_card.json").read_text())
@@ -628,24 +543,8 @@ def test_distillation_reads_the_training_faces_and_trains_on_the_mixed_labels(tr
     np.testing.assert_allclose(readings.sum(axis=1), 1.0, atol=1e-4)
 
     output = tmp_path / "student"
-    assert (
-        train.main(
-            [
-                "--data",
-                str(tiny_csv),
-                "--output-dir",
-                str(output),
-                "--epochs",
-                "2",
-                *STUDENT_NET,
-                "--teacher-readings",
-                str(readings_path),
-                "--distill",
-                "0.5",
-            ]
-        )
-        == 0
-    )
+    distilled = ["--teacher-readings", readings_path, "--distill", "0.5"]
+    assert run_train(tiny_csv, output, "--epochs", "2", *STUDENT_NET, *distilled) == 0
     assert "labels: 50% the data's, 50% the teachers' reading" in capsys.readouterr().out
     card = json.loads((output / "model_card.json").read_text())
     assert card["training"]["teacher_readings"] == str(readings_path) and card["training"]["distill"] == 0.5
@@ -670,57 +569,14 @@ def test_teacher_readings_of_other_faces_are_refused(trained, tiny_csv, tmp_path
         )
         == 0
     )
-    assert (
-        train.main(
-            [
-                "--data",
-                str(tiny_csv),
-                "--output-dir",
-                str(tmp_path / "run"),
-                "--epochs",
-                "1",
-                "--teacher-readings",
-                str(readings_path),
-            ]
-        )
-        == 2
-    )
+    assert run_train(tiny_csv, tmp_path / "run", "--epochs", "1", "--teacher-readings", readings_path) == 2
     assert "computed on other faces" in capsys.readouterr().err
     not_readings = tmp_path / "faces.npz"
     not_readings.write_bytes(b"not a zip file")
-    assert (
-        train.main(
-            [
-                "--data",
-                str(tiny_csv),
-                "--output-dir",
-                str(tmp_path / "run"),
-                "--epochs",
-                "1",
-                "--teacher-readings",
-                str(not_readings),
-            ]
-        )
-        == 2
-    )
+    assert run_train(tiny_csv, tmp_path / "run", "--epochs", "1", "--teacher-readings", not_readings) == 2
     assert "not teacher readings written by `python -m ml.distill`" in capsys.readouterr().err
-    assert (
-        train.main(
-            [
-                "--data",
-                str(tiny_csv),
-                "--output-dir",
-                str(tmp_path / "run"),
-                "--epochs",
-                "1",
-                "--teacher-readings",
-                str(readings_path),
-                "--distill",
-                "1.5",
-            ]
-        )
-        == 2
-    )
+    distilled_too_far = ["--teacher-readings", readings_path, "--distill", "1.5"]
+    assert run_train(tiny_csv, tmp_path / "run", "--epochs", "1", *distilled_too_far) == 2
     assert "--distill is a share of each label" in capsys.readouterr().err
     assert not (tmp_path / "run" / "emotion_cnn.keras").exists()
 
@@ -737,29 +593,8 @@ def test_distilled_labels_mix_one_hot_and_reading():
 def test_online_distillation_trains_on_the_teachers_reading_of_each_augmented_face(trained, tiny_csv, tmp_path, capsys):
     teacher = trained / "emotion_cnn.keras"
     output = tmp_path / "student"
-    assert (
-        train.main(
-            [
-                "--data",
-                str(tiny_csv),
-                "--output-dir",
-                str(output),
-                "--epochs",
-                "2",
-                *STUDENT_NET,
-                "--teachers",
-                str(teacher),
-                str(teacher),
-                "--distill",
-                "0.7",
-                "--mixup",
-                "0.4",
-                "--random-erasing",
-                "0.5",
-            ]
-        )
-        == 0
-    )
+    online = ["--teachers", teacher, teacher, "--distill", "0.7", "--mixup", "0.4", "--random-erasing", "0.5"]
+    assert run_train(tiny_csv, output, "--epochs", "2", *STUDENT_NET, *online) == 0
     out = capsys.readouterr().out
     assert "labels: 30% the data's, 70% the reading of 2 teachers of each augmented face, mixup 0.4" in out
     card = json.loads((output / "model_card.json").read_text())
@@ -840,7 +675,7 @@ def test_mixup_blends_faces_and_labels_with_one_weight_of_at_least_half():
     ],
 )
 def test_training_refuses_what_it_cannot_do_before_loading_data(arguments, message, tmp_path, capsys):
-    assert train.main(["--data", str(tmp_path / "no-such.csv"), "--output-dir", str(tmp_path / "run")] + arguments) == 2
+    assert run_train(tmp_path / "no-such.csv", tmp_path / "run", *arguments) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
@@ -857,23 +692,10 @@ def test_fine_tuning_starts_from_the_given_weights(trained, tiny_csv, tmp_path):
     from ml.dataset import file_sha256
 
     start = trained / "emotion_cnn.keras"
-    tiny_net = [
-        "--data",
-        str(tiny_csv),
-        "--epochs",
-        "1",
-        *STUDENT_NET,
-        "--ema-momentum",
-        "0",
-    ]
+    tiny_net = ["--epochs", "1", *STUDENT_NET, "--ema-momentum", "0"]
     # At a learning rate of zero no step moves a kernel, so the kernels kept are the ones the run began with.
-    assert (
-        train.main(
-            tiny_net + ["--output-dir", str(tmp_path / "tuned"), "--learning-rate", "0", "--init-weights", str(start)]
-        )
-        == 0
-    )
-    assert train.main(tiny_net + ["--output-dir", str(tmp_path / "fresh"), "--learning-rate", "0"]) == 0
+    assert run_train(tiny_csv, tmp_path / "tuned", *tiny_net, "--learning-rate", "0", "--init-weights", start) == 0
+    assert run_train(tiny_csv, tmp_path / "fresh", *tiny_net, "--learning-rate", "0") == 0
     started = conv_kernels(keras.models.load_model(start, compile=False))
     tuned = conv_kernels(keras.models.load_model(tmp_path / "tuned" / "emotion_cnn.keras", compile=False))
     fresh = conv_kernels(keras.models.load_model(tmp_path / "fresh" / "emotion_cnn.keras", compile=False))
@@ -886,25 +708,9 @@ def test_fine_tuning_starts_from_the_given_weights(trained, tiny_csv, tmp_path):
 
 
 def test_fine_tuning_refuses_a_net_of_other_widths(trained, tiny_csv, tmp_path, capsys):
-    assert (
-        train.main(
-            [
-                "--data",
-                str(tiny_csv),
-                "--output-dir",
-                str(tmp_path / "run"),
-                "--epochs",
-                "1",
-                "--widths",
-                "8,16,16,32,64",
-                "--dense-units",
-                "32",
-                "--init-weights",
-                str(trained / "emotion_cnn.keras"),
-            ]
-        )
-        == 2
-    )
+    other_widths = ["--widths", "8,16,16,32,64", "--dense-units", "32"]
+    start = trained / "emotion_cnn.keras"
+    assert run_train(tiny_csv, tmp_path / "run", "--epochs", "1", *other_widths, "--init-weights", start) == 2
     assert "is not a net of --widths 8,16,16,32,64 and --dense-units 32" in capsys.readouterr().err
     assert not (tmp_path / "run" / "emotion_cnn.keras").exists()
 
@@ -915,24 +721,11 @@ def test_a_resumed_run_goes_on_from_its_last_recorded_epoch_with_its_optimizer_s
     output = tmp_path / "run"
 
     def run(*extra, epochs=4):
-        return train.main(
-            [
-                "--data",
-                str(tiny_csv),
-                "--output-dir",
-                str(output),
-                "--epochs",
-                str(epochs),
-                "--time-budget-minutes",
-                "0",
-                "--learning-rate",
-                "3e-3",
-                "--ema-momentum",
-                "0.9",
-                "--resume",
-                *STUDENT_NET,
-                *extra,
-            ]
+        return run_train(
+            tiny_csv,
+            output,
+            *("--epochs", epochs, "--time-budget-minutes", "0", "--learning-rate", "3e-3", "--ema-momentum", "0.9"),
+            *("--resume", *STUDENT_NET, *extra),
         )
 
     assert run() == 0
