@@ -114,6 +114,18 @@ class ApiClient:
             self.connection = None
 
 
+def unread_bytes(connection: socket.socket, server_port: int) -> int | None:
+    """What the server has not yet read of what `connection` sent (its socket's receive queue in /proc/net/tcp);
+    None while the server's end is not listed."""
+    client_port = connection.getsockname()[1]
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port, remote_port = (int(address.split(":")[1], 16) for address in fields[1:3])
+        if (local_port, remote_port) == (server_port, client_port):
+            return int(fields[4].split(":")[1], 16)
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

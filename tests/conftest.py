@@ -119,8 +119,23 @@ def owner(django_user_model, client):
 
 @pytest.fixture(scope="module")
 def playwright_instance():
-    """Playwright's sync API for one test module's browser tests (tests/test_browser.py launches Chromium)."""
+    """Playwright's sync API for one test module's browser tests (testkit/browser.py launches Chromium)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         yield playwright
+
+
+@pytest.fixture
+def astronaut_baseline():
+    """The served model's reading of testkit's webcam frame (the astronaut, smiling) as the generate page sends it
+    live, as a calibration baseline (7 numbers summing to 1): a test puts it in the tab's sessionStorage, where the
+    page itself would refuse a smile as a relaxed face."""
+    from ml.calibration import baseline_from_readings
+    from ml.labels import EMOTIONS
+    from recognition.faces import read_faces
+    from testkit.browser import as_live_frame
+    from testkit.images import webcam_frame
+
+    (face, *_) = [face for face in read_faces(as_live_frame(webcam_frame())) if face.emotion]
+    return dict(zip(EMOTIONS, map(float, baseline_from_readings([face.probabilities]))))

@@ -19,6 +19,7 @@ from accounts.throttle import PER_ADDRESS_AND_NAME as LOGIN_FAILURE_LIMIT
 from avatars.models import SavedAvatar
 from avatars.presets import preset
 from testkit import images
+from testkit.commands import manage
 
 PASSWORD = "correct horse battery staple 7"
 
@@ -442,8 +443,6 @@ def table_names(connection) -> set[str]:
 
 
 def test_migrating_a_new_database_makes_the_accounts_tables(tmp_path):
-    from .test_deploy import manage
-
     database = tmp_path / "new.sqlite3"
     result = manage("migrate", "--noinput", DATABASE_URL=f"sqlite:///{database}")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -456,8 +455,6 @@ def test_migrating_a_new_database_makes_the_accounts_tables(tmp_path):
 def test_migrating_a_database_from_before_the_accounts_app_keeps_its_rows(tmp_path):
     """A database migrated when the models were the project package's: its tables, rows and content types (with
     any permission given on them) become the accounts app's."""
-    from .test_deploy import manage
-
     database = tmp_path / "old.sqlite3"
     url = f"sqlite:///{database}"
     for arguments in (("migrate", "--noinput"), ("migrate", "--noinput", "accounts", "zero")):

@@ -15,6 +15,7 @@ from avatars import animation, rendering
 from avatars.models import SavedAvatar
 from avatars.presets import preset
 from avatars.vocabulary import member
+from testkit.stickers import frames_of, tilt
 
 URL = "/api/animation"
 CHANGES = {"top": "SHORT_CURLY", "facial_hair": "BEARD_LIGHT"}
@@ -33,18 +34,6 @@ def readings(*segments, rate=10):
 
 def post(client, **body):
     return client.post(URL, json.dumps(body), content_type="application/json")
-
-
-def frames_of(data: bytes) -> tuple[list[np.ndarray], list[int]]:
-    """Every frame as Pillow composes it (RGBA, whole canvas) and its duration in ms."""
-    image = Image.open(io.BytesIO(data))
-    pictures, durations = [], []
-    for index in range(image.n_frames):
-        image.seek(index)
-        image.load()
-        pictures.append(np.asarray(image.convert("RGBA"), np.float32))
-        durations.append(image.info["duration"])
-    return pictures, durations
 
 
 def still(look, emotion, size, *, over_white=False, blink=False) -> np.ndarray:
@@ -82,15 +71,6 @@ def blend_weight(picture: np.ndarray, start: np.ndarray, end: np.ndarray) -> flo
 def nearer(picture: np.ndarray, expected: np.ndarray, other: np.ndarray) -> bool:
     """Whether `picture` is clearly `expected` rather than `other` (at most a quarter of the way to it)."""
     return blend_weight(picture, expected, other) < 0.25
-
-
-def tilt(picture: np.ndarray, look) -> float:
-    """The avatar's tilt in degrees, clockwise on screen: the orientation of its skin's mass (face and neck,
-    taller than wide), from the pixels' second moments."""
-    skin = np.asarray(Image.new("RGB", (1, 1), member("skin_color", look["skin_color"]).value), np.float32)[0, 0]
-    rows, columns = np.nonzero((np.abs(picture[..., :3] - skin).max(axis=2) < 16) & (picture[..., 3] > 250))
-    x, y = columns - columns.mean(), rows - rows.mean()
-    return math.degrees(0.5 * math.atan2(-2 * np.mean(x * y), np.mean(y * y) - np.mean(x * x)))
 
 
 def faces_over_time(frames) -> list[tuple[tuple, int]]:
@@ -427,25 +407,26 @@ def test_a_recording_with_roll_gives_a_sticker_that_tilts_as_the_head_did(client
     """The head leans 20° clockwise over the first second and stays there: the sticker's avatar turns with it,
     measured on the decoded frames by the orientation of its skin, against the same recording upright."""
     look = preset("male") | CHANGES
+    skin = member("skin_color", look["skin_color"]).value  # what tilt() looks for
     upright = frames_of(post(client, look=EMOTIONAL_LOOK, frames=readings(("happy", 3))).content)[0]
     tilting = rolling(("happy", 3), roll=lambda t: 20 * min(t, 1))
     response = post(client, look=EMOTIONAL_LOOK, frames=tilting)
     assert response.status_code == 200 and len(response.content) <= animation.WEBP_MAX_BYTES
     pictures, durations = frames_of(response.content)
     assert abs(sum(durations) - 3000) <= animation.FRAME_MS
-    level = tilt(upright[0], look)
-    turns = [tilt(picture, look) - level for picture in pictures]
+    level = tilt(upright[0], skin)
+    turns = [tilt(picture, skin) - level for picture in pictures]
     assert abs(turns[0]) < 3  # it starts upright
     assert all(later > earlier - 1 for earlier, later in zip(turns, turns[1:]))  # and turns one way, smoothly
     assert turns[-1] == pytest.approx(20, abs=2)  # clockwise on screen, as far as the head
-    assert all(abs(tilt(picture, look) - level) < 1 for picture in upright)  # without roll, upright throughout
+    assert all(abs(tilt(picture, skin) - level) < 1 for picture in upright)  # without roll, upright throughout
     # Inside the circle: the background around the shoulders is the still's.
     happy = still(look, "happy", 512)
     assert np.abs(pictures[-1][292, 50] - happy[292, 50]).max() <= 3
 
     # Leaning the other way turns the other way, drawn no further than 30°.
     far = frames_of(post(client, look=EMOTIONAL_LOOK, frames=rolling(("happy", 1), roll=lambda t: -75)).content)[0]
-    assert all(tilt(picture, look) - level == pytest.approx(-30, abs=2) for picture in far)
+    assert all(tilt(picture, skin) - level == pytest.approx(-30, abs=2) for picture in far)
 
 
 def test_roll_is_smoothed_like_the_probabilities():

@@ -5,70 +5,16 @@ built here from skimage's astronaut photo (a real smiling face) or from a blank 
 """
 
 import io
-import os
-import shutil
-from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from testkit import images
+from testkit.browser import BROWSER_TEST_MARKS, create_avatar, download, launch
 from testkit.images import write_y4m
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM is only used by the live server's thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def launch(playwright, video: Path | None):
-    arguments = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ]
-    if video is not None:
-        arguments += [
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video.resolve()}",
-        ]
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=arguments)
-
-
-def create_avatar(page, base_url: str) -> str:
-    """Both form steps, as a person would: gender, then a few attributes; returns the generate page URL."""
-    page.goto(base_url + "/avatars/new/")
-    page.get_by_label("Male", exact=True).check()
-    page.get_by_role("button", name="Next: choose the look").click()
-    page.get_by_label("Name").fill("Browser test")
-    page.get_by_role("group", name="Hair or hat").get_by_role("radio", name="Short curly").check()
-    page.get_by_role("group", name="Facial hair", exact=True).get_by_role("radio", name="Light beard").check()
-    page.get_by_role("group", name="Clothing color").get_by_role("radio", name="Red").check()
-    page.wait_for_function("() => document.getElementById('avatar-preview').src.includes('SHORT_CURLY')")
-    page.get_by_role("button", name="Save and make emojis").click()
-    page.wait_for_url("**/generate/*/")
-    return page.url
-
-
-def download(page, trigger) -> tuple[str, bytes]:
-    with page.expect_download() as info:
-        trigger()
-    path = info.value.path()
-    return info.value.suggested_filename, Path(path).read_bytes()
+pytestmark = BROWSER_TEST_MARKS
 
 
 def test_live_emotion_generate_download_and_upload(live_server, playwright_instance, tmp_path):

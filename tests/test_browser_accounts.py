@@ -2,8 +2,10 @@
 keyboard-usable forms with labels."""
 
 from testkit import images
+from testkit.browser import BROWSER_TEST_MARKS, create_avatar, launch
+from testkit.images import write_y4m
 
-from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
+pytestmark = BROWSER_TEST_MARKS
 
 PASSWORD = "correct horse battery staple 7"
 

@@ -2,7 +2,6 @@
 smiling face): the countdown and progress ring, only the readings leaving the page, the sticker downloaded."""
 
 import io
-import json
 
 import numpy as np
 from PIL import Image
@@ -11,38 +10,21 @@ from avatars import animation
 from avatars.models import SavedAvatar
 from ml.labels import EMOTIONS
 from testkit import images
+from testkit.browser import BROWSER_TEST_MARKS, LABEL, STATE, open_generate_page, record
+from testkit.images import write_y4m
 
-from .test_browser import pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
-from .test_browser_calibration import LABEL, STATE, open_generate_page, resting_reading
-
-
-def record(page) -> tuple[str, bytes, dict]:
-    """Click Record 3 s; the download and the JSON body the page posted to /api/animation."""
-    posted = []
-    page.on("request", lambda request: posted.append(request) if request.url.endswith("/api/animation") else None)
-    with page.expect_download(timeout=20_000) as info:
-        page.get_by_role("button", name="Record 3 s").click()
-        ring = page.get_by_role("progressbar", name="Recording")
-        ring.wait_for(state="visible")
-        assert page.locator("#record-countdown").inner_text() in {"1", "2", "3"}
-        assert page.get_by_role("button", name="Record 3 s").is_disabled()
-        assert "Recording 3 seconds" in page.locator("#generate-status").inner_text()
-    (request,) = posted
-    assert request.headers["content-type"] == "application/json"
-    return info.value.suggested_filename, open(info.value.path(), "rb").read(), json.loads(request.post_data)
+pytestmark = BROWSER_TEST_MARKS
 
 
 def test_record_button_downloads_the_animation_of_the_readings_the_label_shows(
-    live_server, playwright_instance, tmp_path, transactional_db
+    live_server, playwright_instance, tmp_path, transactional_db, astronaut_baseline
 ):
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
     assert page.get_by_role("button", name="Record 3 s").is_disabled()  # not while calibrating
     # Calibrated to her own smile (the page refuses a smile as a relaxed face, so the test puts that baseline
     # in the tab), her smile is her resting face.
-    page.evaluate(
-        "(b) => sessionStorage.setItem('emojify-baseline', JSON.stringify(b))", resting_reading(images.webcam_frame())
-    )
+    page.evaluate("(b) => sessionStorage.setItem('emojify-baseline', JSON.stringify(b))", astronaut_baseline)
     page.reload()
     # Generous: the first reading loads the model, slow on a busy 2-core host.
     page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=90_000)

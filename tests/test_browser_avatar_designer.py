@@ -8,8 +8,9 @@ import re
 import numpy as np
 from PIL import Image
 
-from .test_browser import create_avatar, launch, pytestmark  # noqa: F401 (the marks and the Playwright fixture apply here too)
-from .test_browser_phone import PHONE
+from testkit.browser import BROWSER_TEST_MARKS, PHONE, create_avatar, launch
+
+pytestmark = BROWSER_TEST_MARKS
 
 LAPTOP = {"width": 1280, "height": 720}
 SHORT_LINK = re.compile(r"http://[^/]+/s/[a-z2-7]+")

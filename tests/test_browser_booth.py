@@ -7,22 +7,25 @@ Copy image and Download beside the avatar; no console error or CSP violation."""
 import pytest
 
 from testkit import images
+from testkit.browser import (
+    ARTIFACTS,
+    BROWSER_TEST_MARKS,
+    PHONE,
+    REPORT_VIOLATIONS,
+    create_avatar,
+    download,
+    in_view,
+    launch,
+)
+from testkit.images import write_y4m
 
-from .test_browser import ARTIFACTS, create_avatar, download, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
-from .test_browser_csp import REPORT_VIOLATIONS
-from .test_browser_phone import PHONE
+pytestmark = BROWSER_TEST_MARKS
 
 SIZES = {
     "1280x720": {"viewport": {"width": 1280, "height": 720}},
     "1366x768": {"viewport": {"width": 1366, "height": 768}},
     "phone": PHONE,
 }
-IN_VIEW = """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
-  return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }"""
-
-
-def in_view(page, selector: str) -> bool:
-    return page.evaluate(IN_VIEW, selector)
 
 
 @pytest.mark.parametrize("size", SIZES)

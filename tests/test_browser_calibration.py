@@ -17,33 +17,12 @@ from avatars.models import SavedAvatar
 from avatars.rendering import render_png
 from ml.labels import EMOTIONS
 from testkit import images
+from testkit.browser import BROWSER_TEST_MARKS, LABEL, STATE, as_live_frame, download, open_generate_page
+from testkit.images import write_y4m
 
-from .test_browser import create_avatar, download, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
+pytestmark = BROWSER_TEST_MARKS
 
 PORTRAITS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "portraits-dev"
-STATE = "document.getElementById('calibration-state').dataset.state"
-LABEL = "document.getElementById('emotion-label').dataset.emotion"
-
-
-def open_generate_page(playwright_instance, live_server, video: Path):
-    browser = launch(playwright_instance, video)
-    context = browser.new_context(
-        accept_downloads=True, permissions=["camera"], viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    create_avatar(page, live_server.url)
-    return browser, page, errors
-
-
-def resting_reading(frame: np.ndarray) -> dict:
-    """The served model's reading of `frame` as the page sends it live, as a baseline (7 numbers summing to 1)."""
-    from ml.calibration import baseline_from_readings
-    from recognition.faces import read_faces
-
-    (face, *_) = [face for face in read_faces(as_live_frame(frame)) if face.emotion]
-    return dict(zip(EMOTIONS, map(float, baseline_from_readings([face.probabilities]))))
 
 
 def test_a_smile_held_through_calibration_is_not_taken_for_a_relaxed_face(
@@ -97,13 +76,14 @@ def test_a_smile_held_through_calibration_is_not_taken_for_a_relaxed_face(
     browser.close()
 
 
-def test_a_baseline_kept_in_the_tab_reads_against_it(live_server, playwright_instance, tmp_path, transactional_db):
+def test_a_baseline_kept_in_the_tab_reads_against_it(
+    live_server, playwright_instance, tmp_path, transactional_db, astronaut_baseline
+):
     """A baseline in the tab's sessionStorage (the astronaut's own smile, put there by the test: the page itself
     would refuse it) is used at once after a reload: her smile is then her resting face and reads neutral."""
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
-    baseline = resting_reading(images.webcam_frame())
-    page.evaluate("(b) => sessionStorage.setItem('emojify-baseline', JSON.stringify(b))", baseline)
+    page.evaluate("(b) => sessionStorage.setItem('emojify-baseline', JSON.stringify(b))", astronaut_baseline)
     page.reload()
     page.wait_for_function(f"() => {STATE} === 'calibrated'", timeout=30_000)
     assert "Calibrated to you" in page.locator("#calibration-state").inner_text()
@@ -175,12 +155,6 @@ def real_photos_module():
     import real_photos
 
     return real_photos
-
-
-def as_live_frame(frame: np.ndarray) -> np.ndarray:
-    """What the page sends for a live reading: 320 px wide, JPEG quality 0.8."""
-    small = cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA)
-    return cv2.imdecode(cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], cv2.IMREAD_GRAYSCALE)
 
 
 def clearly(probabilities: np.ndarray, emotion: int, margin: float = 1.5) -> bool:

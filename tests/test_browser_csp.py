@@ -7,13 +7,12 @@ error fails the test."""
 import re
 
 from testkit import images
+from testkit.browser import BROWSER_TEST_MARKS, REPORT_VIOLATIONS, STATE, create_avatar, launch
+from testkit.images import write_y4m
 
-from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
-from .test_browser_calibration import STATE
+pytestmark = BROWSER_TEST_MARKS
 
 PASSWORD = "correct horse battery staple 7"
-REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => window.reportViolation(
-  `${event.effectiveDirective} refused ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`));"""
 
 
 def test_every_page_keeps_to_the_content_security_policy(live_server, playwright_instance, tmp_path, transactional_db):

@@ -11,16 +11,26 @@ import pytest
 
 from avatars import animation
 from avatars.models import SavedAvatar
+from avatars.vocabulary import member
 from ml.labels import EMOTIONS
 from testkit import images
+from testkit.browser import (
+    BROWSER_TEST_MARKS,
+    LABEL,
+    PHONE,
+    STATE,
+    create_avatar,
+    download,
+    in_view,
+    launch,
+    open_generate_page,
+    record,
+)
+from testkit.images import write_y4m
+from testkit.stickers import frames_of
+from testkit.stickers import tilt as sticker_tilt
 
-from .test_animation import frames_of
-from .test_animation import tilt as sticker_tilt
-from .test_browser import create_avatar, download, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
-from .test_browser_animation import record
-from .test_browser_booth import in_view
-from .test_browser_calibration import LABEL, STATE, open_generate_page, resting_reading
-from .test_browser_phone import PHONE
+pytestmark = BROWSER_TEST_MARKS
 
 # Every URL the page fetches, in the page itself, the moment it asks (Playwright's events come later).
 LOG_FETCHES = """() => {
@@ -196,7 +206,7 @@ BARS = """() => Object.fromEntries([...document.querySelectorAll('#bars li')].ma
 
 
 def test_a_calibrated_relaxed_face_reads_clearly_on_the_bars(
-    live_server, playwright_instance, tmp_path, transactional_db
+    live_server, playwright_instance, tmp_path, transactional_db, astronaut_baseline
 ):
     """Issue 50: calibrated, a relaxed face showed Neutral 31% and six bars at 11%: it looked unsure. The bars of
     a calibrated reading are sharpened (static/js/live_reading.js: each share cubed, renormalised), so the face
@@ -204,9 +214,7 @@ def test_a_calibrated_relaxed_face_reads_clearly_on_the_bars(
     equals the baseline), and the bars still add up to the whole."""
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
     browser, page, errors = open_generate_page(playwright_instance, live_server, video)
-    page.evaluate(
-        "(b) => sessionStorage.setItem('emojify-baseline', JSON.stringify(b))", resting_reading(images.webcam_frame())
-    )
+    page.evaluate("(b) => sessionStorage.setItem('emojify-baseline', JSON.stringify(b))", astronaut_baseline)
     page.reload()
     page.wait_for_function(f"() => {LABEL} === 'neutral'", timeout=90_000)
     page.wait_for_function(f"() => ({BARS})().neutral > 60", timeout=30_000)
@@ -275,8 +283,9 @@ def test_a_tilted_head_tilts_the_live_avatar_as_the_mirror_shows_it(
     assert name == "emoji-animated.webp" and all(-30 <= roll < -15 for roll in rolls), rolls
     look = SavedAvatar.objects.get().look
     upright = frames_of(animation.animate(look, animation.parse_sequence(readings_without_roll(body)), "webp"))[0]
-    level = sticker_tilt(upright[-1], look)
-    leaning = sticker_tilt(frames_of(data)[0][-1], look) - level
+    skin = member("skin_color", look["skin_color"]).value
+    level = sticker_tilt(upright[-1], skin)
+    leaning = sticker_tilt(frames_of(data)[0][-1], skin) - level
     assert leaning == pytest.approx(np.mean(rolls), abs=3), (leaning, rolls)
     # Turning the camera off puts the avatar upright again.
     page.get_by_role("button", name="Turn camera off").click()

@@ -11,8 +11,9 @@ from PIL import Image
 from avatars.models import share_query
 from avatars.presets import preset
 from testkit import images
+from testkit.browser import ARTIFACTS, BROWSER_TEST_MARKS, PHONE, create_avatar, download, launch
 
-from .test_browser import ARTIFACTS, create_avatar, download, launch, pytestmark  # noqa: F401 (the marks and the Playwright fixture apply here too)
+pytestmark = BROWSER_TEST_MARKS
 
 LAPTOP = {"width": 1280, "height": 800}
 
@@ -183,8 +184,6 @@ def test_the_home_page_shows_what_you_make_on_its_first_screen(live_server, play
 def test_the_home_page_on_a_phone_shows_make_an_avatar_first_and_figures_that_fit(live_server, playwright_instance):
     """Issue 41: on a 375×812 phone "Make an avatar" sat below the first screen and the figures' table was
     cramped (four columns scrolling sideways)."""
-    from .test_browser_phone import PHONE
-
     browser = launch(playwright_instance, None)
     page = browser.new_context(**PHONE).new_page()
     page.goto(live_server.url + "/")

@@ -12,10 +12,11 @@ from avatars.models import SavedAvatar
 from avatars.random_look import EYE_SAFE_ACCESSORIES
 from avatars.rendering import SHIRT_TEXT_WIDTH, SVG_SIDE
 from testkit import images
+from testkit.browser import BROWSER_TEST_MARKS, PHONE, create_avatar, launch
+from testkit.images import write_y4m
 
-from .test_browser import create_avatar, launch, pytestmark, write_y4m  # noqa: F401 (the marks and the Playwright fixture apply here too)
+pytestmark = BROWSER_TEST_MARKS
 
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 MIN_TARGET = 44  # CSS px, WCAG 2.5.5
 
 # Every visible control smaller than MIN_TARGET, except links inside a sentence (WCAG 2.5.5's inline exception).

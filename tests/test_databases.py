@@ -15,9 +15,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from testkit.commands import manage
 from testkit.live_http import free_port
-
-from .test_deploy import manage
 
 
 def test_this_pass_runs_on_the_database_it_names(request, db):

@@ -12,26 +12,14 @@ import time
 
 from django.conf import settings
 
+from testkit.commands import manage
+
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-with-more-than-fifty-characters-0123456789",
     "DJANGO_ALLOWED_HOSTS": "emojify.example.com",
     "EMOJIFY_PRELOAD_MODEL": "0",
 }
-
-
-def manage(*arguments, **environment):
-    """manage.py in a process of its own, with none of this run's DJANGO_/DATABASE_ settings and no model preload
-    unless `environment` says otherwise."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        env=env | {"EMOJIFY_PRELOAD_MODEL": "0"} | environment,
-        timeout=120,
-    )
 
 
 def test_check_deploy_is_clean_with_production_variables():

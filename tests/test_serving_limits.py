@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.live_http import running_stack
-
-from .test_serving_stack import unread_bytes
+from testkit.live_http import running_stack, unread_bytes
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "correct horse battery staple 7"

@@ -20,7 +20,7 @@ from django.conf import settings
 from PIL import Image
 
 from testkit import images
-from testkit.live_http import TLS_TERMINATOR, multipart, running_stack
+from testkit.live_http import TLS_TERMINATOR, multipart, running_stack, unread_bytes
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WORKERS, THREADS = 2, 2
@@ -69,18 +69,6 @@ def test_a_face_is_read_through_nginx_and_static_files_are_served(stack):
     assert answer.json()["faces"][0]["emotion"] == "happy"
     static = client.get("/static/favicon.svg")
     assert static.status == 200 and static.content_type == "image/svg+xml"
-
-
-def unread_bytes(connection: socket.socket, server_port: int) -> int | None:
-    """What the server has not yet read of what `connection` sent (its socket's receive queue in /proc/net/tcp);
-    None while the server's end is not listed."""
-    client_port = connection.getsockname()[1]
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local_port, remote_port = (int(address.split(":")[1], 16) for address in fields[1:3])
-        if (local_port, remote_port) == (server_port, client_port):
-            return int(fields[4].split(":")[1], 16)
-    return None
 
 
 def still_waiting(connection: socket.socket) -> bool:
