@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from testkit import images
-from testkit.browser import BROWSER_TEST_MARKS, create_avatar, download, launch
+from testkit.browser import BROWSER_TEST_MARKS, create_avatar, download, launch, open_generate_page
 from testkit.images import write_y4m
 
 pytestmark = BROWSER_TEST_MARKS
@@ -19,14 +19,7 @@ pytestmark = BROWSER_TEST_MARKS
 
 def test_live_emotion_generate_download_and_upload(live_server, playwright_instance, tmp_path):
     video = write_y4m(tmp_path / "face.y4m", images.webcam_frame())
-    browser = launch(playwright_instance, video)
-    context = browser.new_context(
-        accept_downloads=True, permissions=["camera"], viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    create_avatar(page, live_server.url)
+    browser, page, errors = open_generate_page(playwright_instance, live_server, video)
     # Uncalibrated: calibrated to her own smile, the smile would read as her resting face
     # (tests/test_browser_calibration.py).
     page.get_by_role("button", name="Skip calibration").click()
