@@ -89,3 +89,16 @@ def test_ml_modules_import_one_another_without_a_cycle():
 
     for name in sorted(graph):
         visit(name)
+
+
+def test_no_test_module_imports_another():
+    """What several test modules share lives in testkit/ or tests/conftest.py (issue 51): a test module importing
+    another runs the other's module-level set-up and ties their fixtures together."""
+    modules = {f"tests.{file.stem}" for file in python_files("tests") if file.stem.startswith("test_")}
+    wrong = sorted(
+        f"{file.relative_to(ROOT)} imports {name}"
+        for file in python_files("tests")
+        for name in imported_modules(file)
+        if name in modules or name.rsplit(".", 1)[0] in modules
+    )
+    assert not wrong
