@@ -91,13 +91,12 @@ def read_faces(
 ) -> list[FaceReading]:
     """Every face in a BGR or grayscale image with its landmarks, roll and emotion probabilities, largest first.
 
-        With a `baseline` (the person's resting-face reading, ml.calibration) each reading is calibrated to it and the
-        model's own reading is kept as `raw_probabilities`. `min_face` is the smallest face looked for, as a share of
-        the shorter side: WEBCAM_MIN_FACE for a webcam frame, PHOTO_MIN_FACE for a group photo, which `every_face`
-    searches for every face (recognition.detector.detect) where a webcam frame's search stops at the first pass that
-    finds one. An image shrunk on
-        decode (its `scale` > 1, recognition.images.ShrunkImage) is answered in the upload's pixels: boxes, landmarks
-        and the readable-size limit.
+    With a `baseline` (the person's resting-face reading, ml.calibration) each reading is calibrated to it and the
+    model's own reading is kept as `raw_probabilities`. `min_face` is the smallest face looked for, as a share of the
+    shorter side: WEBCAM_MIN_FACE for a webcam frame, PHOTO_MIN_FACE for a group photo, which `every_face` searches
+    for every face (recognition.detector.detect) where a webcam frame's search stops at the first pass that finds
+    one. An image shrunk on decode (its `scale` > 1, recognition.images.ShrunkImage) is answered in the upload's
+    pixels: boxes, landmarks and the readable-size limit.
     """
     gray = to_grayscale(np.asarray(image))
     scale = getattr(image, "scale", 1.0)
@@ -121,6 +120,7 @@ def read_faces(
 
 
 def warm_up() -> None:
-    """Load the models and run detection once, so the first real request is as fast as the rest."""
-    read_faces(np.full((240, 320, 3), 128, np.uint8))
+    """Load the models and plan YuNet for a webcam frame's searches (a blank frame goes through every pass), so the
+    first real request is as fast as the rest."""
+    read_faces(np.full((480, 640), 128, np.uint8))
     place_mesh(np.full((240, 320), 128, np.uint8), (160.0, 120.0), 100.0)
