@@ -88,14 +88,14 @@ def main():
     read = lambda crops: list(faces.classifier().predict(preprocess_faces(crops)))
     for name in args.data:
         photos = read_photos(photo_folder(name))
-        found = [primary_face(image, args.photo_side) for *_, image in photos]  # (gray, (centre, side, roll)) or None
-        rolls = [abs(face[1][2]) for face in found if face is not None]
+        found = [primary_face(image, args.photo_side) for *_, image in photos]  # PrimaryFace or None
+        rolls = [abs(face.framing[2]) for face in found if face is not None]
         print(f"{name}: {len(photos)} photos, face found in {len(rolls)} (median |roll| {np.median(rolls):.1f}°)")
         for level in [True, False] if args.unlevelled else [True]:
             for scale in scales:
                 crops = [
                     levelled_crop(gray, centre, side * scale, roll if level else 0.0)
-                    for gray, (centre, side, roll) in (face for face in found if face is not None)
+                    for gray, (centre, side, roll), _ in (face for face in found if face is not None)
                 ]
                 readings = iter(read(crops))
                 variant = "levelled  " if level else "unlevelled"
@@ -105,7 +105,7 @@ def main():
                     flush=True,
                 )
         if filters:
-            served = [levelled_crop(face[0], *face[1]) for face in found if face is not None]
+            served = [levelled_crop(face.gray, *face.framing) for face in found if face is not None]
             crops = preprocess_faces(served)
             print(f"  served crops: median sharpness {sharpness(crops):.0f}")
             for spec, filtered in filters.items():

@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 from common import setup_django
-from real_photos import other_resting_photos, photo_folder, read_photos, scores, webcam_frame
+from real_photos import PHOTO_SIDE, other_resting_photos, photo_folder, primary_face, read_photos, scores
 
 SETS = ("portraits-dev", "realfaces")
 PERSON_FOLDS = 5  # realfaces' people, split in this many folds (portraits-dev: one person per fold)
@@ -62,26 +62,19 @@ def face_measures(points: np.ndarray) -> np.ndarray:
 
 def read_set(name: str) -> dict:
     """Each photo's label, person, served CNN reading and measures (None where no readable face is found)."""
-    from ml.preprocess import fer_framing, levelled_crop, preprocess_faces
+    from ml.preprocess import levelled_crop, preprocess_faces
     from recognition import faces
-    from recognition.images import decode_for_reading
 
     photos = read_photos(photo_folder(name))
     readings, measures = [], []
     for *_, image in photos:
-        gray = np.asarray(decode_for_reading(webcam_frame(image, 288)))
-        readable = [
-            mesh
-            for detection, mesh in faces.locate_faces(gray, faces.WEBCAM_MIN_FACE)
-            if min(detection.box[2:]) >= faces.MIN_CLASSIFY_PIXELS
-        ]
-        if not readable:
+        face = primary_face(image, PHOTO_SIDE)
+        if face is None:
             readings.append(None)
             measures.append(None)
             continue
-        crop = preprocess_faces([levelled_crop(gray, *fer_framing(readable[0].landmarks))])
-        readings.append(faces.classifier().predict(crop)[0])
-        measures.append(face_measures(readable[0].points))
+        readings.append(faces.classifier().predict(preprocess_faces([levelled_crop(face.gray, *face.framing)]))[0])
+        measures.append(face_measures(face.mesh.points))
     found = [reading is not None for reading in readings]
     people = [person or f"alone:{file}" for file, _, person, _ in photos]
     folds = (

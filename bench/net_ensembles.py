@@ -27,7 +27,8 @@ def served_crops(photos, photo_side: int) -> tuple[np.ndarray, list[bool]]:
     from ml.preprocess import levelled_crop, preprocess_faces
 
     found = [primary_face(image, photo_side) for *_, image in photos]
-    crops = [np.zeros((48, 48), np.uint8) if face is None else levelled_crop(face[0], *face[1]) for face in found]
+    blank = np.zeros((48, 48), np.uint8)
+    crops = [blank if face is None else levelled_crop(face.gray, *face.framing) for face in found]
     return preprocess_faces(crops), [face is not None for face in found]
 
 

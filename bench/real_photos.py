@@ -30,6 +30,7 @@ import csv
 import datetime
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -95,21 +96,23 @@ def place_in_frame(photo: np.ndarray, photo_side: int) -> np.ndarray:
     )
 
 
-def primary_face(image: np.ndarray, photo_side: int):
-    """(luma frame, (centre, side, roll)) of the photo's largest classifiable face as the served pipeline finds and
-    frames it in its webcam frame (ml.preprocess.fer_framing), or None: the face `read_ours` reads, for scripts
-    that cut it themselves with ml.preprocess.levelled_crop."""
+class PrimaryFace(NamedTuple):
+    gray: np.ndarray  # the luma webcam frame
+    framing: tuple  # (centre, side, roll): ml.preprocess.fer_framing, to cut with ml.preprocess.levelled_crop
+    mesh: object  # recognition.mesh.Mesh: its points
+
+
+def primary_face(image: np.ndarray, photo_side: int) -> PrimaryFace | None:
+    """The photo's largest readable face as the served pipeline finds and frames it in its webcam frame, or None:
+    the face `read_ours` reads, for scripts that cut or measure it themselves."""
     from ml.preprocess import fer_framing
     from recognition import faces
     from recognition.images import decode_for_reading
 
     gray = np.asarray(decode_for_reading(webcam_frame(image, photo_side)))
-    located = [
-        mesh
-        for detection, mesh in faces.locate_faces(gray, faces.WEBCAM_MIN_FACE)
-        if min(detection.box[2:]) >= faces.MIN_CLASSIFY_PIXELS
-    ]
-    return (gray, fer_framing(located[0].landmarks)) if located else None
+    located = faces.locate_faces(gray, faces.WEBCAM_MIN_FACE)
+    readable = [mesh for detection, mesh in located if faces.is_readable(detection)]
+    return PrimaryFace(gray, fer_framing(readable[0].landmarks), readable[0]) if readable else None
 
 
 def raw_and_calibrated(photos, readings) -> tuple[dict, dict, int]:

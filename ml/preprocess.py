@@ -48,6 +48,13 @@ def preprocess_faces(faces) -> np.ndarray:
     return np.stack([preprocess_face(face) for face in faces])
 
 
+def eye_line_roll(landmarks) -> float:
+    """The eye line's angle from horizontal in degrees, positive when the head leans clockwise on screen, from
+    five landmarks in YuNet's order (the person's right eye first, then the left)."""
+    (right_x, right_y), (left_x, left_y) = np.asarray(landmarks, np.float64)[:2]
+    return float(np.degrees(np.arctan2(left_y - right_y, left_x - right_x)))
+
+
 def fer_framing(landmarks) -> tuple[tuple[float, float], float, float]:
     """(centre, side, roll) of the levelled square that frames a face as FER2013 frames its faces, from its five
     landmarks (right eye, left eye, nose tip, right and left mouth corner, in pixels: YuNet's order); `roll` is the
@@ -55,12 +62,11 @@ def fer_framing(landmarks) -> tuple[tuple[float, float], float, float]:
     landmarks = np.asarray(landmarks, np.float64)
     right_eye, left_eye, _, mouth_right, mouth_left = landmarks
     eyes, mouth = (right_eye + left_eye) / 2, (mouth_right + mouth_left) / 2
-    across = left_eye - right_eye
-    roll = float(np.arctan2(across[1], across[0]))
-    unit = (np.linalg.norm(across) + np.linalg.norm(mouth - eyes)) / 2
-    down = np.array([-np.sin(roll), np.cos(roll)])  # the face's own "down", turned with the head
+    roll = eye_line_roll(landmarks)
+    unit = (np.linalg.norm(left_eye - right_eye) + np.linalg.norm(mouth - eyes)) / 2
+    down = np.array([-np.sin(np.radians(roll)), np.cos(np.radians(roll))])  # the face's own "down", turned with it
     centre = eyes + FRAME_CENTRE_BELOW_EYES_UNITS * unit * down
-    return (float(centre[0]), float(centre[1])), float(FRAME_SIDE_UNITS * unit), float(np.degrees(roll))
+    return (float(centre[0]), float(centre[1])), float(FRAME_SIDE_UNITS * unit), roll
 
 
 def _crop_matrix(centre, side: float, roll: float, size: int) -> np.ndarray:

@@ -72,6 +72,11 @@ def _by_emotion(probabilities: np.ndarray | None) -> dict[str, float] | None:
     )
 
 
+def is_readable(detection: Detection, scale: float = 1.0) -> bool:
+    """Whether a face is big enough to read, in the original image's pixels (`scale`: a ShrunkImage's)."""
+    return min(detection.box[2:]) * scale >= MIN_CLASSIFY_PIXELS
+
+
 def locate_faces(gray: np.ndarray, min_face: float, *, every_face: bool = False) -> list[tuple[Detection, Mesh]]:
     """Each face YuNet finds in a grayscale image that the face mesh confirms, with its mesh, largest first."""
     located = []
@@ -101,9 +106,7 @@ def read_faces(
     gray = to_grayscale(np.asarray(image))
     scale = getattr(image, "scale", 1.0)
     located = locate_faces(gray, min_face, every_face=every_face)
-    readable = [
-        index for index, (detection, _) in enumerate(located) if min(detection.box[2:]) * scale >= MIN_CLASSIFY_PIXELS
-    ]
+    readable = [index for index, (detection, _) in enumerate(located) if is_readable(detection, scale)]
     crops = [levelled_crop(gray, *fer_framing(located[index][1].landmarks)) for index in readable]
     raw = dict(zip(readable, classifier().predict(preprocess_faces(crops))))
     calibrated = dict(zip(readable, calibrate(list(raw.values()), baseline))) if baseline is not None and raw else raw

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml.preprocess import levelled_crop, points_from_crop
+from ml.preprocess import eye_line_roll, levelled_crop, points_from_crop
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "face_landmark.tflite"
 INPUT_SIDE = 192
@@ -57,11 +57,6 @@ class Mesh:
         """The eye line's angle from horizontal, degrees, positive when the head leans towards the picture's
         right side (clockwise on screen)."""
         return eye_line_roll(self.landmarks)
-
-
-def eye_line_roll(landmarks: np.ndarray) -> float:
-    (right_x, right_y), (left_x, left_y) = landmarks[0], landmarks[1]
-    return float(np.degrees(np.arctan2(left_y - right_y, left_x - right_x)))
 
 
 class _Interpreter:
